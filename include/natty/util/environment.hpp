@@ -1,0 +1,31 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace natty {
+
+// A snapshot of environment variables, taken once in main and passed down (tests build their own).
+class Environment {
+public:
+    Environment() = default;
+    explicit Environment(std::map<std::string, std::string, std::less<>> vars)
+        : m_vars(std::move(vars)) {}
+
+    static Environment from_process();
+
+    // The variable's value, or "" when unset.
+    std::string get(std::string_view name) const;
+    bool has(std::string_view name) const { return m_vars.find(name) != m_vars.end(); }
+    // A copy without the variables whose names start with `prefix` (e.g. "NATS_").
+    Environment without_prefix(std::string_view prefix) const;
+
+private:
+    std::map<std::string, std::string, std::less<>> m_vars;
+};
+
+// Expands a leading "~" (HOME) and $VAR / ${VAR} references in a file path.
+std::string expand_path(std::string_view path, const Environment& env);
+
+} // namespace natty

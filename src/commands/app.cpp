@@ -1,0 +1,72 @@
+#include <natty/commands/app.hpp>
+#include <natty/commands/context.hpp>
+#include <natty/error.hpp>
+#include <natty/nats/library.hpp>
+
+#include <CLI/CLI.hpp>
+#include <openssl/opensslv.h>
+
+#include <iostream>
+
+namespace natty {
+namespace {
+
+constexpr const char* k_exit_codes = R"(Exit codes:
+  0   success                    5   authorization or permission denied
+  1   runtime failure            6   TLS failure (required, handshake, verification)
+  2   usage error                7   not found (key, bucket, no responders)
+  3   context or config error    8   timeout
+  4   cannot connect             130 interrupted
+  server check uses Nagios codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.)";
+
+// The explicit list of command families; each registers its own subcommands.
+void register_commands(CLI::App& app, Runtime& runtime) { setup_context(app, runtime); }
+
+void print_error(Io& io, const std::string& message, const std::string& hint) {
+    io.note("natty: error: " + message);
+    if (!hint.empty()) {
+        io.note("hint: " + hint);
+    }
+}
+
+} // namespace
+
+std::string version_text() {
+    return std::string("natty ") + NATTY_VERSION + " (nats.c " + nats::library_version() + ", " +
+           OPENSSL_VERSION_TEXT + ")";
+}
+
+int run_cli(int argc, const char* const* argv, Io& io, Environment env) {
+    Runtime runtime(io, std::move(env));
+    CLI::App app("natty: look inside a running NATS system", "natty");
+    app.footer(k_exit_codes);
+    app.set_version_flag("--version", version_text());
+    app.require_subcommand(1);
+    app.fallthrough(true);
+    app.option_defaults()->always_capture_default(false);
+    setup_connection_flags(app, runtime.flags());
+    register_commands(app, runtime);
+    try {
+        app.parse(argc, argv);
+        return to_int(ExitCode::ok);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e, io.out, io.err);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e, io.out, io.err);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e, io.out, io.err);
+    } catch (const CLI::ParseError& e) {
+        print_error(io, e.what(), "see `natty --help` or `natty COMMAND --help`");
+        return to_int(ExitCode::usage);
+    } catch (const BrokenPipe&) {
+        return to_int(ExitCode::ok);
+    } catch (const Error& e) {
+        print_error(io, e.what(), e.hint());
+        return to_int(e.code());
+    } catch (const std::exception& e) {
+        print_error(io, std::string("unexpected failure: ") + e.what(), "");
+        return to_int(ExitCode::failure);
+    }
+}
+
+} // namespace natty

@@ -1,0 +1,135 @@
+#include <natty/context/settings.hpp>
+#include <natty/context/store.hpp>
+#include <natty/error.hpp>
+#include <natty/util/environment.hpp>
+
+namespace natty {
+
+std::vector<ServerUrl> Settings::servers() const { return parse_server_list(values.url); }
+
+bool Settings::tls_required() const {
+    if (!values.ca.empty() || !values.cert.empty() || !values.key.empty()) {
+        return true;
+    }
+    for (const auto& url : servers()) {
+        if (url.scheme == "tls") {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string Settings::origin(std::string_view key) const {
+    const auto it = origins.find(key);
+    return it == origins.end() ? std::string() : it->second;
+}
+
+ContextSelection select_context(const ConnectionFlags& flags, const Environment& env,
+                                const ContextStore& store) {
+    ContextSelection selection;
+    if (flags.no_context) {
+        return selection;
+    }
+    std::string requested = flags.context;
+    selection.chosen_by = "--context";
+    if (requested.empty()) {
+        requested = env.get("NATS_CONTEXT");
+        selection.chosen_by = "NATS_CONTEXT";
+    }
+    if (requested.empty()) {
+        const auto selected = store.selected();
+        if (!selected) {
+            selection.chosen_by.clear();
+            return selection;
+        }
+        if (!store.exists(*selected)) {
+            throw ConfigError("the selected context \"" + *selected + "\" does not exist",
+                              store.known_contexts_hint() +
+                                  "; select one with `natty context select NAME` or run "
+                                  "`natty context unselect`");
+        }
+        requested = *selected;
+        selection.chosen_by = "selected";
+    }
+    const std::filesystem::path as_path(requested);
+    if (as_path.extension() == ".toml" && requested.find('/') != std::string::npos) {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(as_path, ec)) {
+            throw ConfigError("context file " + requested + " does not exist");
+        }
+        selection.name = as_path.stem().string();
+        selection.path = as_path;
+        selection.data = store.load_file(as_path);
+        return selection;
+    }
+    if (!store.exists(requested)) {
+        validate_context_name(requested);
+        throw ConfigError("unknown context \"" + requested + "\" (from " + selection.chosen_by +
+                              ")",
+                          store.known_contexts_hint());
+    }
+    selection.name = requested;
+    selection.path = store.path_of(requested);
+    selection.data = store.load(requested);
+    return selection;
+}
+
+Settings resolve_settings(const ConnectionFlags& flags, const Environment& env,
+                          const ContextSelection& context) {
+    Settings settings;
+    settings.context = context;
+    const std::string context_origin =
+        context.name ? "context \"" + *context.name + "\"" : std::string();
+    for (const auto& field : context_fields()) {
+        std::string& target = settings.values.*field.member;
+        const std::string& from_flag = flags.values.*field.member;
+        const std::string from_env = field.env.empty() ? std::string() : env.get(field.env);
+        const std::string& from_context = context.data.*field.member;
+        std::string origin;
+        if (!from_flag.empty()) {
+            target = from_flag;
+            origin = "flag " + std::string(field.flag);
+        } else if (!from_env.empty()) {
+            target = from_env;
+            origin = "env " + std::string(field.env);
+        } else if (!from_context.empty()) {
+            target = from_context;
+            origin = context_origin;
+        }
+        if (!target.empty()) {
+            if (field.path) {
+                target = expand_path(target, env);
+            }
+            settings.origins.emplace(std::string(field.key), origin);
+        }
+    }
+    if (settings.values.url.empty()) {
+        settings.values.url = std::string(k_default_server);
+        settings.origins["url"] = "default";
+    }
+    if (!settings.values.user.empty() && settings.values.password.empty() &&
+        settings.values.token.empty()) {
+        settings.values.token = settings.values.user;
+        settings.origins["token"] = settings.origins["user"] + " (user without password)";
+        settings.values.user.clear();
+        settings.origins.erase("user");
+    }
+    const std::string env_timeout = env.get("NATS_TIMEOUT");
+    if (!flags.timeout.empty()) {
+        settings.timeout = parse_duration(flags.timeout, "--timeout");
+        settings.timeout_origin = "flag --timeout";
+    } else if (!env_timeout.empty()) {
+        settings.timeout = parse_duration(env_timeout, "NATS_TIMEOUT");
+        settings.timeout_origin = "env NATS_TIMEOUT";
+    }
+    if (settings.timeout <= Duration::zero()) {
+        throw UsageError("--timeout must be greater than zero");
+    }
+    settings.connection_name =
+        flags.connection_name.empty() ? "natty" : flags.connection_name;
+    settings.trace = flags.trace;
+    settings.servers(); // validates the URL list before anything connects
+    return settings;
+}
+
+} // namespace natty

@@ -1,0 +1,21 @@
+#include <natty/commands/app.hpp>
+#include <natty/error.hpp>
+#include <natty/nats/library.hpp>
+
+#include <iostream>
+#include <unistd.h>
+
+int main(int argc, char** argv) {
+    natty::Io io(std::cout, std::cerr, std::cin);
+    io.stdout_is_tty = ::isatty(STDOUT_FILENO) == 1;
+    io.stderr_is_tty = ::isatty(STDERR_FILENO) == 1;
+    io.stdin_is_tty = ::isatty(STDIN_FILENO) == 1;
+    std::ios::sync_with_stdio(false);
+    try {
+        natty::nats::Library library;
+        return natty::run_cli(argc, argv, io, natty::Environment::from_process());
+    } catch (const natty::Error& e) {
+        std::cerr << "natty: error: " << e.what() << '\n';
+        return natty::to_int(e.code());
+    }
+}

@@ -1,0 +1,381 @@
+#include <natty/net/probe.hpp>
+
+#include <nlohmann/json.hpp>
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <memory>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace natty::net {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+template <auto Fn>
+struct Free {
+    template <typename T>
+    void operator()(T* p) const noexcept {
+        Fn(p);
+    }
+};
+using SslCtxPtr = std::unique_ptr<SSL_CTX, Free<SSL_CTX_free>>;
+using SslPtr = std::unique_ptr<SSL, Free<SSL_free>>;
+using BioPtr = std::unique_ptr<BIO, Free<BIO_free>>;
+using X509Ptr = std::unique_ptr<X509, Free<X509_free>>;
+using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Free<GENERAL_NAMES_free>>;
+using AddrInfoPtr = std::unique_ptr<addrinfo, Free<freeaddrinfo>>;
+
+// Owns a socket descriptor.
+class Socket {
+public:
+    explicit Socket(int fd = -1) : m_fd(fd) {}
+    Socket(const Socket&) = delete;
+    Socket& operator=(const Socket&) = delete;
+    Socket(Socket&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
+    Socket& operator=(Socket&& other) noexcept {
+        std::swap(m_fd, other.m_fd);
+        return *this;
+    }
+    ~Socket() {
+        if (m_fd >= 0) {
+            ::close(m_fd);
+        }
+    }
+    int fd() const { return m_fd; }
+
+private:
+    int m_fd;
+};
+
+int remaining_ms(Clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    return left.count() <= 0 ? 0 : static_cast<int>(std::min<long long>(left.count(), 1 << 30));
+}
+
+std::string address_text(const sockaddr* sa) {
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (sa->sa_family == AF_INET) {
+        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
+    } else if (sa->sa_family == AF_INET6) {
+        ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf,
+                    sizeof buf);
+    }
+    return buf;
+}
+
+std::string seconds_text(Duration d) {
+    return format_go_duration(std::chrono::duration_cast<std::chrono::milliseconds>(d));
+}
+
+// Non-blocking connect bounded by the deadline; returns the socket or sets `error`.
+Socket connect_one(const addrinfo* ai, Clock::time_point deadline, Duration timeout,
+                   std::string& error) {
+    Socket sock(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                         ai->ai_protocol));
+    if (sock.fd() < 0) {
+        error = std::strerror(errno);
+        return Socket();
+    }
+    if (::connect(sock.fd(), ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+        error = errno == ECONNREFUSED ? "connection refused" : std::strerror(errno);
+        return Socket();
+    }
+    pollfd pfd{sock.fd(), POLLOUT, 0};
+    int rc = 0;
+    do {
+        rc = ::poll(&pfd, 1, remaining_ms(deadline));
+    } while (rc < 0 && errno == EINTR);
+    if (rc == 0) {
+        error = "timed out after " + seconds_text(timeout);
+        return Socket();
+    }
+    int so_error = 0;
+    socklen_t len = sizeof so_error;
+    ::getsockopt(sock.fd(), SOL_SOCKET, SO_ERROR, &so_error, &len);
+    if (so_error != 0) {
+        error = so_error == ECONNREFUSED ? "connection refused" : std::strerror(so_error);
+        return Socket();
+    }
+    return sock;
+}
+
+// Reads the server's first protocol line ("INFO {...}\r\n").
+bool read_info_line(int fd, Clock::time_point deadline, std::string& line, std::string& error) {
+    char buf[4096];
+    while (line.find("\r\n") == std::string::npos) {
+        pollfd pfd{fd, POLLIN, 0};
+        int rc = ::poll(&pfd, 1, remaining_ms(deadline));
+        if (rc < 0 && errno == EINTR) {
+            continue;
+        }
+        if (rc == 0) {
+            error = "the server accepted the TCP connection but sent no INFO in time (is it "
+                    "frozen or not a NATS server?)";
+            return false;
+        }
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) {
+            error = n == 0 ? "the server closed the connection before sending INFO"
+                           : std::string(std::strerror(errno));
+            return false;
+        }
+        line.append(buf, static_cast<std::size_t>(n));
+        if (line.size() > 65536) {
+            error = "the server sent an oversized first line: not a NATS server?";
+            return false;
+        }
+    }
+    line.erase(line.find("\r\n"));
+    return true;
+}
+
+std::string ssl_error_text() {
+    std::string text;
+    unsigned long code = 0;
+    while ((code = ERR_get_error()) != 0) {
+        char buf[256];
+        ERR_error_string_n(code, buf, sizeof buf);
+        text = buf; // keep the last, most specific
+    }
+    return text;
+}
+
+std::string name_text(const X509_NAME* name) {
+    BioPtr bio(BIO_new(BIO_s_mem()));
+    X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253);
+    char* data = nullptr;
+    long len = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(len));
+}
+
+std::string time_text(const ASN1_TIME* t) {
+    std::tm tm{};
+    if (ASN1_TIME_to_tm(t, &tm) != 1) {
+        return {};
+    }
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+CertificateInfo describe(X509* cert) {
+    CertificateInfo info;
+    info.subject = name_text(X509_get_subject_name(cert));
+    info.issuer = name_text(X509_get_issuer_name(cert));
+    info.not_before = time_text(X509_get0_notBefore(cert));
+    info.not_after = time_text(X509_get0_notAfter(cert));
+    int days = 0;
+    int secs = 0;
+    if (ASN1_TIME_diff(&days, &secs, nullptr, X509_get0_notAfter(cert)) == 1) {
+        info.seconds_left = static_cast<long long>(days) * 86400 + secs;
+    }
+    GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
+        X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+    for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
+        const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
+        if (gn->type == GEN_DNS) {
+            const auto* s = gn->d.dNSName;
+            info.sans.push_back("DNS:" + std::string(reinterpret_cast<const char*>(
+                                                         ASN1_STRING_get0_data(s)),
+                                                     static_cast<std::size_t>(
+                                                         ASN1_STRING_length(s))));
+        } else if (gn->type == GEN_IPADD) {
+            const auto* s = gn->d.iPAddress;
+            char buf[INET6_ADDRSTRLEN] = {};
+            const int len = ASN1_STRING_length(s);
+            ::inet_ntop(len == 16 ? AF_INET6 : AF_INET, ASN1_STRING_get0_data(s), buf, sizeof buf);
+            info.sans.push_back(std::string("IP:") + buf);
+        }
+    }
+    if (EVP_PKEY* key = X509_get0_pubkey(cert)) {
+        const int bits = EVP_PKEY_get_bits(key);
+        switch (EVP_PKEY_get_base_id(key)) {
+        case EVP_PKEY_RSA: info.key_type = "RSA " + std::to_string(bits); break;
+        case EVP_PKEY_EC: {
+            char group[64] = {};
+            std::size_t len = 0;
+            EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                           &len);
+            info.key_type = std::string("EC ") + group;
+            break;
+        }
+        case EVP_PKEY_ED25519: info.key_type = "Ed25519"; break;
+        default: info.key_type = OBJ_nid2sn(EVP_PKEY_get_base_id(key)); break;
+        }
+    }
+    info.signature_algorithm = OBJ_nid2ln(X509_get_signature_nid(cert));
+    if (BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr)) {
+        char* hex = BN_bn2hex(bn);
+        info.serial = hex;
+        OPENSSL_free(hex);
+        BN_free(bn);
+    }
+    info.is_ca = X509_check_ca(cert) > 0;
+    BioPtr bio(BIO_new(BIO_s_mem()));
+    PEM_write_bio_X509(bio.get(), cert);
+    char* data = nullptr;
+    long len = BIO_get_mem_data(bio.get(), &data);
+    info.pem.assign(data, static_cast<std::size_t>(len));
+    return info;
+}
+
+// Runs the TLS handshake on an established socket and fills the TLS fields of `result`.
+void tls_handshake(int fd, const ServerUrl& url, const ProbeOptions& options,
+                   Clock::time_point deadline, ProbeResult& result) {
+    result.tls_attempted = true;
+    ERR_clear_error();
+    SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
+    SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+    if (!options.ca_file.empty()) {
+        if (SSL_CTX_load_verify_locations(ctx.get(), options.ca_file.c_str(), nullptr) != 1) {
+            result.failed_at = ProbeStage::tls;
+            result.error = "cannot load CA file " + options.ca_file + ": " + ssl_error_text();
+            return;
+        }
+    } else {
+        SSL_CTX_set_default_verify_paths(ctx.get());
+    }
+    if (!options.cert_file.empty() && !options.key_file.empty()) {
+        SSL_CTX_use_certificate_chain_file(ctx.get(), options.cert_file.c_str());
+        SSL_CTX_use_PrivateKey_file(ctx.get(), options.key_file.c_str(), SSL_FILETYPE_PEM);
+    }
+    // Verification failures are read back after the handshake so the chain can be shown.
+    SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
+    SslPtr ssl(SSL_new(ctx.get()));
+    SSL_set_fd(ssl.get(), fd);
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl.get());
+    if (url.host_is_ip()) {
+        X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str());
+    } else {
+        X509_VERIFY_PARAM_set1_host(param, url.host.c_str(), 0);
+        // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
+        SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(url.host.c_str()));
+    }
+    const auto start = Clock::now();
+    while (true) {
+        const int rc = SSL_connect(ssl.get());
+        if (rc == 1) {
+            break;
+        }
+        const int err = SSL_get_error(ssl.get(), rc);
+        short events = 0;
+        if (err == SSL_ERROR_WANT_READ) {
+            events = POLLIN;
+        } else if (err == SSL_ERROR_WANT_WRITE) {
+            events = POLLOUT;
+        } else {
+            result.failed_at = ProbeStage::tls;
+            const std::string why = ssl_error_text();
+            result.error = "TLS handshake failed: " +
+                           (why.empty() ? std::string("the server closed the connection") : why);
+            return;
+        }
+        pollfd pfd{fd, events, 0};
+        if (::poll(&pfd, 1, remaining_ms(deadline)) == 0) {
+            result.failed_at = ProbeStage::tls;
+            result.error = "TLS handshake timed out";
+            return;
+        }
+    }
+    result.tls_time = Clock::now() - start;
+    result.tls_version = SSL_get_version(ssl.get());
+    const long verify = SSL_get_verify_result(ssl.get());
+    result.verified = verify == X509_V_OK;
+    if (!result.verified) {
+        result.verify_error = X509_verify_cert_error_string(verify);
+    }
+    if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl.get())) {
+        for (int i = 0; i < sk_X509_num(chain); ++i) {
+            result.chain.push_back(describe(sk_X509_value(chain, i)));
+        }
+    }
+    SSL_shutdown(ssl.get());
+}
+
+} // namespace
+
+CertificateInfo describe_certificate_pem(const std::string& pem) {
+    BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!cert) {
+        return {};
+    }
+    return describe(cert.get());
+}
+
+ProbeResult probe(const ServerUrl& url, const ProbeOptions& options) {
+    ProbeResult result;
+    const auto deadline = Clock::now() + options.timeout;
+
+    auto start = Clock::now();
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* raw = nullptr;
+    const int gai = ::getaddrinfo(url.host.c_str(), std::to_string(url.port).c_str(), &hints, &raw);
+    AddrInfoPtr addresses(raw);
+    result.dns_time = Clock::now() - start;
+    if (gai != 0) {
+        result.failed_at = ProbeStage::dns;
+        result.error = "cannot resolve host \"" + url.host + "\": " + ::gai_strerror(gai);
+        return result;
+    }
+    for (const addrinfo* ai = addresses.get(); ai != nullptr; ai = ai->ai_next) {
+        result.addresses.push_back(address_text(ai->ai_addr));
+    }
+
+    start = Clock::now();
+    Socket sock;
+    std::string tcp_error;
+    for (const addrinfo* ai = addresses.get(); ai != nullptr && sock.fd() < 0; ai = ai->ai_next) {
+        sock = connect_one(ai, deadline, options.timeout, tcp_error);
+        if (sock.fd() >= 0) {
+            result.address = address_text(ai->ai_addr);
+        }
+    }
+    result.tcp_time = Clock::now() - start;
+    if (sock.fd() < 0) {
+        result.failed_at = ProbeStage::tcp;
+        result.error = tcp_error;
+        return result;
+    }
+
+    start = Clock::now();
+    std::string line;
+    if (!read_info_line(sock.fd(), deadline, line, result.error)) {
+        result.failed_at = ProbeStage::info;
+        return result;
+    }
+    result.info_time = Clock::now() - start;
+    if (line.rfind("INFO ", 0) != 0) {
+        result.failed_at = ProbeStage::info;
+        result.error = "the server did not start with INFO: not a NATS server?";
+        return result;
+    }
+    result.server_info = line.substr(5);
+    const auto info = nlohmann::json::parse(result.server_info, nullptr, false);
+    if (info.is_object()) {
+        result.tls_required = info.value("tls_required", false);
+        result.tls_available = info.value("tls_available", false);
+    }
+    if (result.tls_required || (options.force_tls && result.tls_available)) {
+        tls_handshake(sock.fd(), url, options, deadline, result);
+    }
+    return result;
+}
+
+} // namespace natty::net

@@ -1,0 +1,133 @@
+#include <natty/output/output.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <ostream>
+
+namespace natty::output {
+
+void write_json(Io& io, const nlohmann::json& doc) {
+    io.out << doc.dump(2) << '\n';
+    io.flush_out();
+}
+
+void write_json_line(Io& io, const nlohmann::json& doc) { io.out << doc.dump() << '\n'; }
+
+bool is_valid_utf8(std::string_view bytes) {
+    std::size_t i = 0;
+    while (i < bytes.size()) {
+        const auto c = static_cast<unsigned char>(bytes[i]);
+        std::size_t len = 0;
+        unsigned min = 0;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            min = 0x10000;
+        } else {
+            return false;
+        }
+        if (i + len > bytes.size()) {
+            return false;
+        }
+        unsigned cp = c & (0x7Fu >> len);
+        for (std::size_t k = 1; k < len; ++k) {
+            const auto cc = static_cast<unsigned char>(bytes[i + k]);
+            if ((cc & 0xC0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (cc & 0x3Fu);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return false;
+        }
+        i += len;
+    }
+    return true;
+}
+
+namespace {
+
+unsigned byte_at(std::string_view bytes, std::size_t i) {
+    return static_cast<unsigned>(static_cast<unsigned char>(bytes[i]));
+}
+
+} // namespace
+
+std::string base64_encode(std::string_view bytes) {
+    static constexpr char k_alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    while (i + 2 < bytes.size()) {
+        const unsigned n = (byte_at(bytes, i) << 16) | (byte_at(bytes, i + 1) << 8) |
+                           byte_at(bytes, i + 2);
+        out += k_alphabet[(n >> 18) & 63];
+        out += k_alphabet[(n >> 12) & 63];
+        out += k_alphabet[(n >> 6) & 63];
+        out += k_alphabet[n & 63];
+        i += 3;
+    }
+    if (i < bytes.size()) {
+        unsigned n = byte_at(bytes, i) << 16;
+        if (i + 1 < bytes.size()) {
+            n |= byte_at(bytes, i + 1) << 8;
+        }
+        out += k_alphabet[(n >> 18) & 63];
+        out += k_alphabet[(n >> 12) & 63];
+        out += i + 1 < bytes.size() ? k_alphabet[(n >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+void put_payload(nlohmann::json& obj, std::string_view bytes) {
+    if (is_valid_utf8(bytes)) {
+        obj["data"] = std::string(bytes);
+    } else {
+        obj["data_b64"] = base64_encode(bytes);
+        obj["encoding"] = "base64";
+    }
+}
+
+void Table::render(Io& io) const {
+    std::vector<std::size_t> widths;
+    for (const auto& row : m_rows) {
+        widths.resize(std::max(widths.size(), row.size()));
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            widths[i] = std::max(widths[i], row[i].size());
+        }
+    }
+    for (const auto& row : m_rows) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) {
+                line += std::string(widths[i] - row[i].size() + 2, ' ');
+            }
+        }
+        io.out << line << '\n';
+    }
+}
+
+void Columns::render(Io& io) const {
+    std::size_t width = 0;
+    for (const auto& [label, value] : m_rows) {
+        width = std::max(width, label.size());
+    }
+    for (const auto& [label, value] : m_rows) {
+        io.out << "  " << std::string(width - label.size(), ' ') << label << ": " << value << '\n';
+    }
+}
+
+} // namespace natty::output
