@@ -1,0 +1,47 @@
+#include <natty/error.hpp>
+#include <natty/util/redact.hpp>
+#include <natty/util/url.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace natty;
+
+TEST_CASE("server lists parse with defaults for scheme and port", "[url]") {
+    const auto urls = parse_server_list("a, nats://b:4223 ,tls://[::1]:5000,u:p@c");
+    REQUIRE(urls.size() == 4);
+    CHECK(urls[0].str() == "nats://a:4222");
+    CHECK(urls[1].str() == "nats://b:4223");
+    CHECK(urls[2].scheme == "tls");
+    CHECK(urls[2].host == "::1");
+    CHECK(urls[2].str() == "tls://[::1]:5000");
+    CHECK(urls[2].host_is_ip());
+    CHECK(urls[3].user == "u");
+    CHECK(urls[3].password == "p");
+    CHECK(urls[3].redacted() == "nats://u:***@c:4222");
+    CHECK_FALSE(urls[0].host_is_ip());
+}
+
+TEST_CASE("bad server URLs are usage errors that do not echo credentials", "[url]") {
+    for (const char* bad : {"", "http://x", "nats://", "nats://h:0", "nats://h:99999", "h:abc",
+                            "nats://u:s3cret@h:99999", "::1:4222", "nats://h/path"}) {
+        INFO(bad);
+        try {
+            parse_server_list(bad);
+            FAIL("accepted");
+        } catch (const UsageError& e) {
+            CHECK(std::string(e.what()).find("s3cret") == std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("URL credentials are redacted in lists", "[redact]") {
+    CHECK(redact_url("nats://alice:s3cret@127.0.0.1:4222") == "nats://alice:***@127.0.0.1:4222");
+    CHECK(redact_url("nats://tok@h:1,nats://h2:2") == "nats://***@h:1,nats://h2:2");
+    CHECK(redact_url("nats://h:1") == "nats://h:1");
+}
+
+TEST_CASE("secrets are masked with a fixed width", "[redact]") {
+    CHECK(mask_secret("abc") == "********");
+    CHECK(mask_secret(std::string(40, 'x')) == "********");
+    CHECK(mask_secret("").empty());
+}
