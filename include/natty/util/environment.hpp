@@ -1,5 +1,6 @@
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -12,6 +13,8 @@ public:
     Environment() = default;
     explicit Environment(std::map<std::string, std::string, std::less<>> vars)
         : m_vars(std::move(vars)) {}
+    Environment(std::initializer_list<std::pair<const std::string, std::string>> vars)
+        : m_vars(vars) {}
 
     static Environment from_process();
 
