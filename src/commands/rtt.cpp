@@ -9,14 +9,15 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <ctime>
 #include <memory>
-#include <netdb.h>
-#include <sys/socket.h>
 
 namespace natty {
 namespace {
@@ -53,8 +54,8 @@ long parse_iterations(const std::string& text) {
     const auto* end = text.data() + text.size();
     const auto [ptr, ec] = std::from_chars(text.data(), end, value);
     if (text.empty() || ec != std::errc() || ptr != end || value < 1 || value > k_max_iterations) {
-        throw UsageError("invalid ITERATIONS \"" + text + "\": expected a whole number from 1 to " +
-                             std::to_string(k_max_iterations),
+        throw UsageError("invalid ITERATIONS \"" + text + "\": expected a whole number from 1 to "
+                             + std::to_string(k_max_iterations),
                          "e.g. `natty rtt 10`");
     }
     return value;
@@ -88,11 +89,15 @@ std::vector<std::string> resolve(const ServerUrl& url, std::string& error) {
     for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
         char buf[INET6_ADDRSTRLEN] = {};
         if (ai->ai_family == AF_INET) {
-            ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(ai->ai_addr)->sin_addr, buf,
+            ::inet_ntop(AF_INET,
+                        &reinterpret_cast<const sockaddr_in*>(ai->ai_addr)->sin_addr,
+                        buf,
                         sizeof buf);
         } else if (ai->ai_family == AF_INET6) {
-            ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(ai->ai_addr)->sin6_addr,
-                        buf, sizeof buf);
+            ::inet_ntop(AF_INET6,
+                        &reinterpret_cast<const sockaddr_in6*>(ai->ai_addr)->sin6_addr,
+                        buf,
+                        sizeof buf);
         } else {
             continue;
         }
@@ -122,8 +127,8 @@ void measure(const Settings& settings, const ServerUrl& url, long iterations, Ta
         const nats::ConnectionHandle conn(raw);
         if (status != NATS_OK) {
             target.error_code = nats::exit_code_for(status);
-            target.error = nats::describe(status, "cannot connect",
-                                          nats::last_error_detail(status));
+            target.error =
+                nats::describe(status, "cannot connect", nats::last_error_detail(status));
             return;
         }
         for (long i = 0; i < iterations; ++i) {
@@ -236,8 +241,8 @@ void run_rtt(const RttOptions& options, Runtime& runtime) {
     }
     if (failed > 0) {
         throw Error(first == ExitCode::ok ? ExitCode::failure : first,
-                    std::to_string(failed) + " of " + std::to_string(total) +
-                        " addresses could not be measured",
+                    std::to_string(failed) + " of " + std::to_string(total)
+                        + " addresses could not be measured",
                     "see the failed lines above; is the server listening on every address?");
     }
 }
@@ -245,10 +250,11 @@ void run_rtt(const RttOptions& options, Runtime& runtime) {
 void setup_rtt(CLI::App& app, Runtime& runtime) {
     auto opts = std::make_shared<RttOptions>();
     auto* rtt = app.add_subcommand(
-        "rtt", "Round-trip time to every server address (each resolved IP separately), e.g.\n"
-               "  natty rtt 20 -s nats://a:4222,nats://b:4223");
-    rtt->add_option("iterations", opts->iterations,
-                    "PING/PONG round trips per address (default 5)");
+        "rtt",
+        "Round-trip time to every server address (each resolved IP separately), e.g.\n"
+        "  natty rtt 20 -s nats://a:4222,nats://b:4223");
+    rtt->add_option("iterations", opts->iterations, "PING/PONG round trips per address (default 5)")
+        ->type_name("ITERATIONS");
     rtt->add_flag("-j,--json", opts->json, "JSON output (durations in nanoseconds)");
     rtt->footer("Exit codes: 0 every address measured; otherwise the first failure's code\n"
                 "(4 cannot connect, 5 denied, 6 TLS, 8 timeout) after reporting every address;\n"

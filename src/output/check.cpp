@@ -60,15 +60,21 @@ std::string threshold_text(const std::optional<double>& t, bool seconds) {
 
 std::string_view status_word(CheckStatus status) {
     switch (status) {
-    case CheckStatus::ok: return "OK";
-    case CheckStatus::warning: return "WARNING";
-    case CheckStatus::critical: return "CRITICAL";
-    case CheckStatus::unknown: return "UNKNOWN";
+    case CheckStatus::ok:
+        return "OK";
+    case CheckStatus::warning:
+        return "WARNING";
+    case CheckStatus::critical:
+        return "CRITICAL";
+    case CheckStatus::unknown:
+        return "UNKNOWN";
     }
     return "UNKNOWN";
 }
 
-CheckStatus classify(double value, std::optional<double> warn, std::optional<double> crit,
+CheckStatus classify(double value,
+                     std::optional<double> warn,
+                     std::optional<double> crit,
                      Direction direction) {
     if (direction == Direction::automatic) {
         direction = (warn && crit && *crit < *warn) ? Direction::lower_is_worse
@@ -78,8 +84,7 @@ CheckStatus classify(double value, std::optional<double> warn, std::optional<dou
         if (!threshold) {
             return false;
         }
-        return direction == Direction::lower_is_worse ? value <= *threshold
-                                                      : value >= *threshold;
+        return direction == Direction::lower_is_worse ? value <= *threshold : value >= *threshold;
     };
     if (fires(crit)) {
         return CheckStatus::critical;
@@ -93,8 +98,9 @@ CheckStatus classify(double value, std::optional<double> warn, std::optional<dou
 std::string format_perfdata(const PerfItem& item) {
     const bool seconds = item.unit == "s";
     std::string name = item.name;
-    if (std::any_of(name.begin(), name.end(),
-                    [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; })) {
+    if (std::any_of(name.begin(), name.end(), [](char c) {
+            return std::isspace(static_cast<unsigned char>(c)) != 0;
+        })) {
         name = "'" + name + "'";
     }
     std::string text = name + "=" + number_text(item.value, seconds) + item.unit;
@@ -106,10 +112,18 @@ std::string format_perfdata(const PerfItem& item) {
 
 void CheckResult::add(CheckStatus status, std::string message) {
     switch (status) {
-    case CheckStatus::ok: ok(std::move(message)); break;
-    case CheckStatus::warning: warning(std::move(message)); break;
-    case CheckStatus::critical: critical(std::move(message)); break;
-    case CheckStatus::unknown: unknown(std::move(message)); break;
+    case CheckStatus::ok:
+        ok(std::move(message));
+        break;
+    case CheckStatus::warning:
+        warning(std::move(message));
+        break;
+    case CheckStatus::critical:
+        critical(std::move(message));
+        break;
+    case CheckStatus::unknown:
+        unknown(std::move(message));
+        break;
     }
 }
 
@@ -204,15 +218,15 @@ std::string render_prometheus(const CheckResult& result, std::string_view name_s
     for (const auto& p : result.perf_items()) {
         auto& family = families[prefix + metric_name(p.name)];
         family.first = p.help.empty() ? p.name : p.help;
-        family.second.push_back(prefix + metric_name(p.name) + "{" + item + "} " +
-                                sample_text(p.value));
+        family.second.push_back(prefix + metric_name(p.name) + "{" + item + "} "
+                                + sample_text(p.value));
     }
     const auto status = result.status();
     auto& status_family = families[prefix + "status_code"];
     status_family.first = "Nagios compatible status code";
-    status_family.second.push_back(prefix + "status_code{" + item + ",status=\"" +
-                                   std::string(status_word(status)) + "\"} " +
-                                   std::to_string(static_cast<int>(status)));
+    status_family.second.push_back(prefix + "status_code{" + item + ",status=\""
+                                   + std::string(status_word(status)) + "\"} "
+                                   + std::to_string(static_cast<int>(status)));
     std::string text;
     for (const auto& [name, family] : families) {
         text += "# HELP " + name + " " + family.first + "\n";
@@ -243,12 +257,15 @@ std::string render_text(const CheckResult& result) {
     out << "Status Detail\n\n";
     details.render(io);
     if (!result.perf_items().empty()) {
-        Table metrics({"Metric", "Value", "Unit", "Critical Threshold", "Warning Threshold",
-                       "Description"});
+        Table metrics(
+            {"Metric", "Value", "Unit", "Critical Threshold", "Warning Threshold", "Description"});
         for (const auto& p : result.perf_items()) {
             const bool seconds = p.unit == "s";
-            metrics.add({p.name, number_text(p.value, seconds), p.unit,
-                         threshold_text(p.crit, seconds), threshold_text(p.warn, seconds),
+            metrics.add({p.name,
+                         number_text(p.value, seconds),
+                         p.unit,
+                         threshold_text(p.crit, seconds),
+                         threshold_text(p.warn, seconds),
                          p.help});
         }
         out << "\nCheck Metrics\n\n";
@@ -257,13 +274,17 @@ std::string render_text(const CheckResult& result) {
     return out.str();
 }
 
-std::string render_check(const CheckResult& result, CheckFormat format,
-                         std::string_view name_space) {
+std::string
+render_check(const CheckResult& result, CheckFormat format, std::string_view name_space) {
     switch (format) {
-    case CheckFormat::nagios: return render_nagios(result);
-    case CheckFormat::json: return render_json(result).dump(2) + "\n";
-    case CheckFormat::prometheus: return render_prometheus(result, name_space);
-    case CheckFormat::text: return render_text(result);
+    case CheckFormat::nagios:
+        return render_nagios(result);
+    case CheckFormat::json:
+        return render_json(result).dump(2) + "\n";
+    case CheckFormat::prometheus:
+        return render_prometheus(result, name_space);
+    case CheckFormat::text:
+        return render_text(result);
     }
     return render_nagios(result);
 }

@@ -30,9 +30,10 @@ TEST_CASE("rtt measures every node of the 3-node cluster", "[rtt][cluster]") {
     CHECK(text.exit_code == 0);
     for (std::size_t i = 0; i < cluster->size(); ++i) {
         const std::string url = cluster->node(i).url();
-        CHECK(std::regex_search(text.out, std::regex("(^|\n)" + url + ":\n\n +" + url + ": " +
-                                                     k_micros + " \\(min " + k_micros + ", max " +
-                                                     k_micros + ", 3 round trips\\)\n")));
+        CHECK(std::regex_search(text.out,
+                                std::regex("(^|\n)" + url + ":\n\n +" + url + ": " + k_micros
+                                           + " \\(min " + k_micros + ", max " + k_micros
+                                           + ", 3 round trips\\)\n")));
     }
 
     const auto json = rtt(sandbox, {"-s", cluster->urls(), "rtt", "4", "--json"});
@@ -52,22 +53,25 @@ TEST_CASE("rtt measures every node of the 3-node cluster", "[rtt][cluster]") {
     }
 }
 
-TEST_CASE("rtt reports each address of a host name and every URL, failures included",
-          "[rtt]") {
+TEST_CASE("rtt reports each address of a host name and every URL, failures included", "[rtt]") {
     TempDir dir;
     auto server = NatsServer::start({}, dir.path());
     Sandbox sandbox;
     const std::string port = std::to_string(server->port());
     // The server listens on 127.0.0.1 only: the IPv6 loopback URL must fail on its own line
     // without hiding the working one.
-    const auto result = rtt(sandbox, {"-s", "nats://localhost:" + port + ",nats://[::1]:" + port,
-                                      "--timeout", "1s", "rtt", "2"});
+    const auto result = rtt(sandbox,
+                            {"-s",
+                             "nats://localhost:" + port + ",nats://[::1]:" + port,
+                             "--timeout",
+                             "1s",
+                             "rtt",
+                             "2"});
     INFO(result.out << result.err);
     CHECK(std::regex_search(result.out,
-                            std::regex("nats://localhost:" + port + ":\n\n +nats://127\\.0\\.0\\.1:" +
-                                       port + ": " + k_micros)));
-    CHECK(std::regex_search(result.out, std::regex("nats://\\[::1\\]:" + port +
-                                                   ": failed: ")));
+                            std::regex("nats://localhost:" + port + ":\n\n +nats://127\\.0\\.0\\.1:"
+                                       + port + ": " + k_micros)));
+    CHECK(std::regex_search(result.out, std::regex("nats://\\[::1\\]:" + port + ": failed: ")));
     CHECK(result.exit_code == 4);
     CHECK(result.err.find("1 of 2 addresses could not be measured") != std::string::npos);
 }

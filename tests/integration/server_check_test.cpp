@@ -71,8 +71,14 @@ struct TlsServer {
     }
     std::string url() const { return server->url_for_host("localhost"); }
     std::vector<std::string> flags(const std::string& password = "s3cret-pw") const {
-        return {"-s",     url(),        "--tlsca",   pki.ca_cert.string(),
-                "--user", "matchmaker", "--password", password};
+        return {"-s",
+                url(),
+                "--tlsca",
+                pki.ca_cert.string(),
+                "--user",
+                "matchmaker",
+                "--password",
+                password};
     }
 };
 
@@ -97,12 +103,15 @@ TEST_CASE("check connection prints the Go CLI's Nagios line, then natty's phase 
     CHECK(result.exit_code == k_ok);
     const std::string port = std::to_string(server->port());
     const std::string secs = "[0-9]+\\.[0-9]{4}s";
-    const std::string pattern =
-        "^OK Connection OK:connected to nats://127\\.0\\.0\\.1:" + port + " in " + k_go_duration +
-        " OK:rtt time " + k_go_duration + " OK:round trip took [0-9]+\\.[0-9]{6}s \\| "
-        "connect_time=" + secs + ";0\\.5000;1\\.0000 rtt=" + secs + ";0\\.5000;1\\.0000 "
-        "request_time=" + secs + ";0\\.5000;1\\.0000 dns_time=" + secs + " tcp_time=" + secs +
-        " handshake_time=" + secs + "\n$";
+    const std::string pattern = "^OK Connection OK:connected to nats://127\\.0\\.0\\.1:" + port
+                                + " in " + k_go_duration + " OK:rtt time " + k_go_duration
+                                + " OK:round trip took [0-9]+\\.[0-9]{6}s \\| "
+                                  "connect_time="
+                                + secs + ";0\\.5000;1\\.0000 rtt=" + secs
+                                + ";0\\.5000;1\\.0000 "
+                                  "request_time="
+                                + secs + ";0\\.5000;1\\.0000 dns_time=" + secs + " tcp_time=" + secs
+                                + " handshake_time=" + secs + "\n$";
     CHECK(matches(result.out, pattern));
     INFO(result.out);
     CHECK(result.err.empty());
@@ -118,8 +127,16 @@ TEST_CASE("check connection thresholds fire: warning, critical, and json says so
     TempDir dir;
     auto server = NatsServer::start({}, dir.path());
     Sandbox sandbox;
-    const auto warn = check(sandbox, {"-s", server->url(), "server", "check", "connection",
-                                      "--rtt-warn", "1ns", "--format", "json"});
+    const auto warn = check(sandbox,
+                            {"-s",
+                             server->url(),
+                             "server",
+                             "check",
+                             "connection",
+                             "--rtt-warn",
+                             "1ns",
+                             "--format",
+                             "json"});
     CHECK(warn.exit_code == k_warning);
     const auto doc = nlohmann::json::parse(warn.out);
     CHECK(doc["status"] == "WARNING");
@@ -132,32 +149,52 @@ TEST_CASE("check connection thresholds fire: warning, critical, and json says so
         names.push_back(item["name"]);
         CHECK(item["value"].get<double>() >= 0);
     }
-    CHECK(names == std::vector<std::string>{"connect_time", "rtt", "request_time", "dns_time",
-                                            "tcp_time", "handshake_time"});
+    CHECK(names
+          == std::vector<std::string>{
+              "connect_time", "rtt", "request_time", "dns_time", "tcp_time", "handshake_time"});
     CHECK(doc["perf_data"][1]["warning"].get<double>() == Approx(1e-9));
 
-    const auto crit = check(sandbox, {"-s", server->url(), "server", "check", "connection",
-                                      "--connect-critical", "1ns", "--req-warn", "1ns"});
+    const auto crit = check(sandbox,
+                            {"-s",
+                             server->url(),
+                             "server",
+                             "check",
+                             "connection",
+                             "--connect-critical",
+                             "1ns",
+                             "--req-warn",
+                             "1ns"});
     CHECK(crit.exit_code == k_critical);
-    CHECK(matches(crit.out, "^CRITICAL Connection Crit:connected to nats://127\\.0\\.0\\.1:[0-9]+, "
-                            "connect time exceeded 1ns Warn:round trip request took 1ns "
-                            "OK:rtt time "));
+    CHECK(matches(crit.out,
+                  "^CRITICAL Connection Crit:connected to nats://127\\.0\\.0\\.1:[0-9]+, "
+                  "connect time exceeded 1ns Warn:round trip request took 1ns "
+                  "OK:rtt time "));
 }
 
 TEST_CASE("check connection --format prometheus parses and always exits 0", "[check]") {
     TempDir dir;
     auto server = NatsServer::start({}, dir.path());
     Sandbox sandbox;
-    const auto result = check(sandbox, {"-s", server->url(), "server", "check", "connection",
-                                        "--format", "prometheus", "--rtt-critical", "1ns",
-                                        "--namespace", "acme"});
+    const auto result = check(sandbox,
+                              {"-s",
+                               server->url(),
+                               "server",
+                               "check",
+                               "connection",
+                               "--format",
+                               "prometheus",
+                               "--rtt-critical",
+                               "1ns",
+                               "--namespace",
+                               "acme"});
     CHECK(result.exit_code == 0);
     std::istringstream lines(result.out);
     std::string line;
     int samples = 0;
     bool status_seen = false;
-    const std::regex sample("^[a-zA-Z_:][a-zA-Z0-9_:]*\\{item=\"Connection\"(,status=\"[A-Z]+\")?\\} "
-                            "-?[0-9.]+(e[-+][0-9]+)?$");
+    const std::regex sample(
+        "^[a-zA-Z_:][a-zA-Z0-9_:]*\\{item=\"Connection\"(,status=\"[A-Z]+\")?\\} "
+        "-?[0-9.]+(e[-+][0-9]+)?$");
     while (std::getline(lines, line)) {
         if (line.rfind("# HELP ", 0) == 0 || line.rfind("# TYPE ", 0) == 0) {
             continue;
@@ -168,7 +205,8 @@ TEST_CASE("check connection --format prometheus parses and always exits 0", "[ch
         ++samples;
         if (line.find("status_code") != std::string::npos) {
             status_seen = true;
-            CHECK(line == "acme_connections_status_code{item=\"Connection\",status=\"CRITICAL\"} 2");
+            CHECK(line
+                  == "acme_connections_status_code{item=\"Connection\",status=\"CRITICAL\"} 2");
         }
     }
     CHECK(samples == 7); // six timings + status_code
@@ -187,8 +225,9 @@ TEST_CASE("check --outfile writes atomically with mode 0600 and prints nothing",
         old << "old content that is much longer than one line would be, to catch truncation\n";
     }
     ::chmod(file.c_str(), 0644);
-    const auto result = check(sandbox, {"-s", server->url(), "server", "check", "connection",
-                                        "--outfile", file.string()});
+    const auto result =
+        check(sandbox,
+              {"-s", server->url(), "server", "check", "connection", "--outfile", file.string()});
     CHECK(result.exit_code == k_ok);
     CHECK(result.out.empty());
     std::ifstream in(file);
@@ -205,8 +244,14 @@ TEST_CASE("check --outfile writes atomically with mode 0600 and prints nothing",
     CHECK(entries == std::vector<std::string>{"check.txt"}); // no temp file left behind
 
     SECTION("an unwritable outfile is UNKNOWN (3) with a message, old file untouched") {
-        const auto bad = check(sandbox, {"-s", server->url(), "server", "check", "connection",
-                                         "--outfile", (dir.path() / "missing" / "x").string()});
+        const auto bad = check(sandbox,
+                               {"-s",
+                                server->url(),
+                                "server",
+                                "check",
+                                "connection",
+                                "--outfile",
+                                (dir.path() / "missing" / "x").string()});
         CHECK(bad.exit_code == k_unknown);
         CHECK(contains(bad.err, "natty: error:"));
     }
@@ -215,8 +260,8 @@ TEST_CASE("check --outfile writes atomically with mode 0600 and prints nothing",
 TEST_CASE("a threshold that is not a duration is UNKNOWN before any connection", "[check]") {
     Sandbox sandbox;
     // Nothing listens on port 1: reaching it would be CRITICAL, so UNKNOWN proves no connect.
-    const std::vector<std::string> base = {"-s", "nats://127.0.0.1:1", "server", "check",
-                                           "connection", "--rtt-warn", "fast"};
+    const std::vector<std::string> base = {
+        "-s", "nats://127.0.0.1:1", "server", "check", "connection", "--rtt-warn", "fast"};
     const auto nagios = check(sandbox, base);
     CHECK(nagios.exit_code == k_unknown);
     CHECK(matches(nagios.out, "^UNKNOWN Connection Unknown:.*--rtt-warn.*fast"));
@@ -244,8 +289,9 @@ TEST_CASE("check connection against a server that is down is CRITICAL naming ref
     const auto result =
         check(sandbox, {"-s", url, "--timeout", "1s", "server", "check", "connection"});
     CHECK(result.exit_code == k_critical);
-    CHECK(matches(result.out, "^CRITICAL Connection Crit:connection failed: .*connection refused"
-                              ".*\\(failed phase: tcp\\)\n$"));
+    CHECK(matches(result.out,
+                  "^CRITICAL Connection Crit:connection failed: .*connection refused"
+                  ".*\\(failed phase: tcp\\)\n$"));
 }
 
 TEST_CASE("check connection against a frozen server is CRITICAL within the timeout",
@@ -257,8 +303,16 @@ TEST_CASE("check connection against a frozen server is CRITICAL within the timeo
     RunResult result;
     {
         PauseGuard paused(*server);
-        result = check(sandbox, {"-s", server->url(), "--timeout", "1s", "server", "check",
-                                 "connection", "--format", "json"});
+        result = check(sandbox,
+                       {"-s",
+                        server->url(),
+                        "--timeout",
+                        "1s",
+                        "server",
+                        "check",
+                        "connection",
+                        "--format",
+                        "json"});
     }
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
     CHECK(result.exit_code == k_critical);
@@ -272,11 +326,13 @@ TEST_CASE("check connection with a wrong password is CRITICAL authorization, sec
           "[check][errors][tls]") {
     TlsServer tls;
     Sandbox sandbox;
-    const auto result = check(sandbox, concat(tls.flags("wr0ng-pw"),
-                                              {"--timeout", "1s", "server", "check", "connection"}));
+    const auto result =
+        check(sandbox,
+              concat(tls.flags("wr0ng-pw"), {"--timeout", "1s", "server", "check", "connection"}));
     CHECK(result.exit_code == k_critical);
-    CHECK(matches(result.out, "^CRITICAL Connection Crit:connection failed: authorization "
-                              "violation.*\\(failed phase: handshake\\)"));
+    CHECK(matches(result.out,
+                  "^CRITICAL Connection Crit:connection failed: authorization "
+                  "violation.*\\(failed phase: handshake\\)"));
     CHECK_FALSE(contains(result.out + result.err, "wr0ng-pw"));
 }
 
@@ -290,8 +346,9 @@ TEST_CASE("check connection TLS failures name the cause and the certificate",
         const auto result =
             check(sandbox, concat(flags, {"--timeout", "1s", "server", "check", "connection"}));
         CHECK(result.exit_code == k_critical);
-        CHECK(matches(result.out, "^CRITICAL Connection Crit:connection failed: TLS certificate "
-                                  "verification failed.*natty test CA.*failed phase: tls"));
+        CHECK(matches(result.out,
+                      "^CRITICAL Connection Crit:connection failed: TLS certificate "
+                      "verification failed.*natty test CA.*failed phase: tls"));
     }
     SECTION("certificate for another host name") {
         TlsServer tls(TlsServer::Cert::wrong_host);
@@ -311,10 +368,18 @@ TEST_CASE("check connection TLS failures name the cause and the certificate",
     }
     SECTION("TLS required by the server, plain URL and no CA") {
         TlsServer tls;
-        const auto result =
-            check(sandbox, {"-s", tls.server->url_for_host("localhost"), "--user", "matchmaker",
-                            "--password", "s3cret-pw", "--timeout", "1s", "server", "check",
-                            "connection"});
+        const auto result = check(sandbox,
+                                  {"-s",
+                                   tls.server->url_for_host("localhost"),
+                                   "--user",
+                                   "matchmaker",
+                                   "--password",
+                                   "s3cret-pw",
+                                   "--timeout",
+                                   "1s",
+                                   "server",
+                                   "check",
+                                   "connection"});
         CHECK(result.exit_code == k_critical);
         CHECK(contains(result.out, "Crit:connection failed: TLS certificate verification failed"));
         CHECK(contains(result.out, "no CA configured"));
@@ -326,24 +391,33 @@ TEST_CASE("check connection over TLS with users reports tls_time and certificate
     Sandbox sandbox;
     SECTION("a certificate valid for 30 days is OK with --tls-expiry-warn 7d") {
         TlsServer tls(TlsServer::Cert::good, true);
-        const auto result =
-            check(sandbox, concat(tls.flags(), {"server", "check", "connection",
-                                                "--tls-expiry-warn", "7d"}));
+        const auto result = check(
+            sandbox,
+            concat(tls.flags(), {"server", "check", "connection", "--tls-expiry-warn", "7d"}));
         CHECK(result.exit_code == k_ok);
         CHECK(matches(result.out, "OK:TLS certificate expires in (29|30)d"));
-        CHECK(matches(result.out, " tls_time=[0-9.]+s handshake_time=[0-9.]+s "
-                                  "tls_expiry=[0-9.]+s;604800\\.0000;\n$"));
+        CHECK(matches(result.out,
+                      " tls_time=[0-9.]+s handshake_time=[0-9.]+s "
+                      "tls_expiry=[0-9.]+s;604800\\.0000;\n$"));
     }
     SECTION("a certificate expiring in 5 days warns at 30d and is critical at 7d") {
         TlsServer tls(TlsServer::Cert::short_lived);
-        const auto warn = check(sandbox, concat(tls.flags(), {"server", "check", "connection",
-                                                              "--tls-expiry-warn", "30d"}));
+        const auto warn = check(
+            sandbox,
+            concat(tls.flags(), {"server", "check", "connection", "--tls-expiry-warn", "30d"}));
         CHECK(warn.exit_code == k_warning);
-        CHECK(matches(warn.out, "Warn:TLS certificate expires in [45]d[0-9]+h \\(.*\\), within "
-                                "30d0h"));
-        const auto crit = check(sandbox, concat(tls.flags(), {"server", "check", "connection",
-                                                              "--tls-expiry-warn", "30d",
-                                                              "--tls-expiry-critical", "7d"}));
+        CHECK(matches(warn.out,
+                      "Warn:TLS certificate expires in [45]d[0-9]+h \\(.*\\), within "
+                      "30d0h"));
+        const auto crit = check(sandbox,
+                                concat(tls.flags(),
+                                       {"server",
+                                        "check",
+                                        "connection",
+                                        "--tls-expiry-warn",
+                                        "30d",
+                                        "--tls-expiry-critical",
+                                        "7d"}));
         CHECK(crit.exit_code == k_critical);
         CHECK(contains(crit.out, "Crit:TLS certificate expires in"));
     }
@@ -358,12 +432,19 @@ TEST_CASE("check jetstream warns past 75% of the account storage limit", "[check
     }
 }
 )";
-    auto server = NatsServer::start(ServerOptions{.jetstream = true, .extra_config = accounts},
-                                    dir.path());
+    auto server =
+        NatsServer::start(ServerOptions{.jetstream = true, .extra_config = accounts}, dir.path());
     const std::string url = "nats://app:app-pw@127.0.0.1:" + std::to_string(server->port());
     Sandbox sandbox;
-    const std::vector<std::string> flags = {"-s", server->url(), "--user", "app", "--password",
-                                            "app-pw", "server", "check", "jetstream"};
+    const std::vector<std::string> flags = {"-s",
+                                            server->url(),
+                                            "--user",
+                                            "app",
+                                            "--password",
+                                            "app-pw",
+                                            "server",
+                                            "check",
+                                            "jetstream"};
     const auto empty = check(sandbox, flags);
     CHECK(empty.exit_code == k_ok);
     CHECK(contains(empty.out, "OK:storage using 0.0% of 1048576 bytes"));
@@ -383,16 +464,23 @@ TEST_CASE("check jetstream warns past 75% of the account storage limit", "[check
         const std::string payload(8192, 'x');
         for (int i = 0; i < 104; ++i) {
             jsPubAck* raw_ack = nullptr;
-            REQUIRE(js_Publish(&raw_ack, js.get(), "fill.data", payload.data(),
-                               static_cast<int>(payload.size()), nullptr, nullptr) == NATS_OK);
+            REQUIRE(js_Publish(&raw_ack,
+                               js.get(),
+                               "fill.data",
+                               payload.data(),
+                               static_cast<int>(payload.size()),
+                               nullptr,
+                               nullptr)
+                    == NATS_OK);
             const nn::PubAckHandle ack(raw_ack);
         }
     }
     const auto warn = check(sandbox, flags);
     INFO(warn.out);
     CHECK(warn.exit_code == k_warning);
-    CHECK(matches(warn.out, "^WARNING JetStream Warn:storage using 8[0-9]\\.[0-9]% of 1048576 "
-                            "bytes \\(threshold 75\\.0%\\) OK:memory using 0\\.0%"));
+    CHECK(matches(warn.out,
+                  "^WARNING JetStream Warn:storage using 8[0-9]\\.[0-9]% of 1048576 "
+                  "bytes \\(threshold 75\\.0%\\) OK:memory using 0\\.0%"));
     CHECK(matches(warn.out, " storage_pct=8[0-9]%;75;90 "));
 
     const auto crit = check(sandbox, concat(flags, {"--store-critical", "80", "--format", "json"}));
@@ -408,8 +496,8 @@ TEST_CASE("check jetstream without JetStream is CRITICAL saying so", "[check][js
     TempDir dir;
     auto server = NatsServer::start({}, dir.path());
     Sandbox sandbox;
-    const auto result = check(sandbox, {"-s", server->url(), "--timeout", "1s", "server", "check",
-                                        "js"});
+    const auto result =
+        check(sandbox, {"-s", server->url(), "--timeout", "1s", "server", "check", "js"});
     CHECK(result.exit_code == k_critical);
     CHECK(contains(result.out, "JetStream is not enabled"));
 }
@@ -433,8 +521,9 @@ TEST_CASE("check kv: bucket, value count and key", "[check][kv]") {
     const std::vector<std::string> base = {"-s", server->url(), "server", "check", "kv"};
     const auto ok = check(sandbox, concat(base, {"--bucket", "CONFIG", "--key", "a"}));
     CHECK(ok.exit_code == k_ok);
-    CHECK(matches(ok.out, "^OK CONFIG OK:bucket CONFIG has [0-9]+ values OK:key a found at "
-                          "revision 1 \\| values=[0-9]+ bytes=[0-9]+B replicas=1\n$"));
+    CHECK(matches(ok.out,
+                  "^OK CONFIG OK:bucket CONFIG has [0-9]+ values OK:key a found at "
+                  "revision 1 \\| values=[0-9]+ bytes=[0-9]+B replicas=1\n$"));
 
     const auto deleted = check(sandbox, concat(base, {"--bucket", "CONFIG", "--key", "b"}));
     CHECK(deleted.exit_code == k_critical);
@@ -462,12 +551,12 @@ namespace {
 // Replies "pong <body>" to every request.
 void answer(natsConnection* nc, natsSubscription* /*sub*/, natsMsg* raw, void* /*closure*/) {
     const nn::MessageHandle msg(raw);
-    const std::string body = "pong " + std::string(natsMsg_GetData(raw),
-                                                   static_cast<std::size_t>(
-                                                       natsMsg_GetDataLength(raw)));
+    const std::string body =
+        "pong "
+        + std::string(natsMsg_GetData(raw), static_cast<std::size_t>(natsMsg_GetDataLength(raw)));
     if (natsMsg_GetReply(raw) != nullptr) {
-        natsConnection_Publish(nc, natsMsg_GetReply(raw), body.data(),
-                               static_cast<int>(body.size()));
+        natsConnection_Publish(
+            nc, natsMsg_GetReply(raw), body.data(), static_cast<int>(body.size()));
     }
 }
 
@@ -483,20 +572,21 @@ TEST_CASE("check request talks to a real responder and checks its reply", "[chec
     REQUIRE(natsConnection_FlushTimeout(nc.get(), 2000) == NATS_OK);
 
     Sandbox sandbox;
-    const std::vector<std::string> base = {"-s", server->url(), "--timeout", "1s", "server",
-                                           "check", "request"};
-    const auto ok = check(sandbox, concat(base, {"--subject", "svc.ping", "--payload", "hi",
-                                                 "--match-payload", "^pong hi$"}));
+    const std::vector<std::string> base = {
+        "-s", server->url(), "--timeout", "1s", "server", "check", "request"};
+    const auto ok = check(
+        sandbox,
+        concat(base, {"--subject", "svc.ping", "--payload", "hi", "--match-payload", "^pong hi$"}));
     CHECK(ok.exit_code == k_ok);
     CHECK(matches(ok.out, "^OK Request OK:Valid response \\| time=[0-9]+\\.[0-9]{4}s\n$"));
 
-    const auto mismatch = check(sandbox, concat(base, {"--subject", "svc.ping", "--match-payload",
-                                                       "^nope"}));
+    const auto mismatch =
+        check(sandbox, concat(base, {"--subject", "svc.ping", "--match-payload", "^nope"}));
     CHECK(mismatch.exit_code == k_critical);
     CHECK(contains(mismatch.out, "Crit:response does not match regular expression ^nope"));
 
-    const auto slow = check(sandbox, concat(base, {"--subject", "svc.ping", "--response-warn",
-                                                   "1ns"}));
+    const auto slow =
+        check(sandbox, concat(base, {"--subject", "svc.ping", "--response-warn", "1ns"}));
     CHECK(slow.exit_code == k_warning);
     CHECK(matches(slow.out, "Warn:response time exceeded 1ns \\| time=[0-9.]+s;0\\.0000;\n$"));
 
@@ -504,8 +594,8 @@ TEST_CASE("check request talks to a real responder and checks its reply", "[chec
     CHECK(nobody.exit_code == k_critical);
     CHECK(contains(nobody.out, "Crit:no responders on svc.none"));
 
-    const auto regex = check(sandbox, concat(base, {"--subject", "svc.ping", "--match-payload",
-                                                    "(unclosed"}));
+    const auto regex =
+        check(sandbox, concat(base, {"--subject", "svc.ping", "--match-payload", "(unclosed"}));
     CHECK(regex.exit_code == k_unknown);
     CHECK(contains(regex.out, "invalid --match-payload"));
 
@@ -519,8 +609,8 @@ TEST_CASE("server tls shows the verified chain, JSON and PEM, and flags expiry",
     Sandbox sandbox;
     SECTION("a good certificate") {
         TlsServer tls;
-        const std::vector<std::string> base = {"--no-context", "-s", tls.url(), "--tlsca",
-                                               tls.pki.ca_cert.string(), "server", "tls"};
+        const std::vector<std::string> base = {
+            "--no-context", "-s", tls.url(), "--tlsca", tls.pki.ca_cert.string(), "server", "tls"};
         const auto text = sandbox.natty(base);
         CHECK(text.exit_code == 0);
         CHECK(contains(text.out, "Verification against CA " + tls.pki.ca_cert.string() + ": OK"));
@@ -550,8 +640,13 @@ TEST_CASE("server tls shows the verified chain, JSON and PEM, and flags expiry",
     }
     SECTION("a certificate from another CA still shows, then exits 6") {
         TlsServer tls;
-        const auto result = sandbox.natty({"--no-context", "-s", tls.url(), "--tlsca",
-                                           tls.pki.other_ca_cert.string(), "server", "tls"});
+        const auto result = sandbox.natty({"--no-context",
+                                           "-s",
+                                           tls.url(),
+                                           "--tlsca",
+                                           tls.pki.other_ca_cert.string(),
+                                           "server",
+                                           "tls"});
         CHECK(result.exit_code == 6);
         CHECK(contains(result.out, "FAILED"));
         CHECK(contains(result.out, "Subject: CN=localhost"));

@@ -47,8 +47,8 @@ TEST_CASE("classify: an explicit direction overrides inversion") {
 }
 
 TEST_CASE("perfdata: seconds get four decimals, thresholds follow") {
-    CHECK(format_perfdata({"connect_time", 0.0371423, "s", 0.5, 1.0, ""}) ==
-          "connect_time=0.0371s;0.5000;1.0000");
+    CHECK(format_perfdata({"connect_time", 0.0371423, "s", 0.5, 1.0, ""})
+          == "connect_time=0.0371s;0.5000;1.0000");
     CHECK(format_perfdata({"rtt", 0.010794792, "s", 0.5, 1.0, ""}) == "rtt=0.0108s;0.5000;1.0000");
 }
 
@@ -83,17 +83,17 @@ TEST_CASE("nagios line: Crit then Warn then every OK, then perfdata") {
     result.critical("something broke");
     result.perf({"connect_time", 0.0371, "s", 0.5, 1.0, ""});
     result.perf({"rtt", 0.0108, "s", 0.5, 1.0, ""});
-    CHECK(natty::output::render_nagios(result) ==
-          "CRITICAL Connection Crit:something broke Warn:rtt time exceeded 1ns "
-          "OK:connected to nats://localhost:4222 in 37.14225ms OK:round trip took 0.007935s | "
-          "connect_time=0.0371s;0.5000;1.0000 rtt=0.0108s;0.5000;1.0000\n");
+    CHECK(natty::output::render_nagios(result)
+          == "CRITICAL Connection Crit:something broke Warn:rtt time exceeded 1ns "
+             "OK:connected to nats://localhost:4222 in 37.14225ms OK:round trip took 0.007935s | "
+             "connect_time=0.0371s;0.5000;1.0000 rtt=0.0108s;0.5000;1.0000\n");
 }
 
 TEST_CASE("nagios line without perfdata has no separator") {
     CheckResult result("Connection", "connections");
     result.critical("connection failed: refused");
-    CHECK(natty::output::render_nagios(result) ==
-          "CRITICAL Connection Crit:connection failed: refused\n");
+    CHECK(natty::output::render_nagios(result)
+          == "CRITICAL Connection Crit:connection failed: refused\n");
 }
 
 TEST_CASE("json: the Go CLI's keys, empty lists left out, perf_data always present") {
@@ -116,12 +116,13 @@ TEST_CASE("prometheus: sorted gauges with help and a status_code sample; exit co
     result.perf({"connect_time", 0.5, "s", 0.5, 1.0, "Time taken to connect to NATS"});
     result.warning("slow");
     const std::string text = natty::output::render_prometheus(result, "nats_server_check");
-    CHECK(text.find("# HELP nats_server_check_connections_connect_time Time taken to connect") !=
-          std::string::npos);
-    CHECK(text.find("nats_server_check_connections_rtt{item=\"Con.nection\"} 0.25\n") !=
-          std::string::npos);
+    CHECK(text.find("# HELP nats_server_check_connections_connect_time Time taken to connect")
+          != std::string::npos);
+    CHECK(text.find("nats_server_check_connections_rtt{item=\"Con.nection\"} 0.25\n")
+          != std::string::npos);
     CHECK(text.find("nats_server_check_connections_status_code{item=\"Con.nection\","
-                    "status=\"WARNING\"} 1\n") != std::string::npos);
+                    "status=\"WARNING\"} 1\n")
+          != std::string::npos);
     CHECK(text.find("connect_time") < text.find("_rtt"));
     CHECK(natty::output::check_exit_code(result, CheckFormat::prometheus) == 0);
     CHECK(natty::output::check_exit_code(result, CheckFormat::nagios) == 1);

@@ -39,7 +39,7 @@ struct RequestCheckOptions {
     CheckOutputOptions output;
     std::string subject;
     std::string payload;
-    std::string match_payload; // ECMAScript regex searched in the reply body
+    std::string match_payload;                    // ECMAScript regex searched in the reply body
     std::string response_warn, response_critical; // "" = off
 };
 

@@ -22,7 +22,9 @@ enum class Direction { automatic, higher_is_worse, lower_is_worse };
 // Classifies a value against optional warning/critical thresholds (unset = never fires).
 // Higher-is-worse fires at value >= threshold, lower-is-worse at value <= threshold; critical
 // wins over warning. Pure, so it is unit-tested branch by branch.
-CheckStatus classify(double value, std::optional<double> warn, std::optional<double> crit,
+CheckStatus classify(double value,
+                     std::optional<double> warn,
+                     std::optional<double> crit,
                      Direction direction = Direction::automatic);
 
 // One perfdata item: `name=value[unit][;warn;crit]`.
@@ -92,8 +94,8 @@ nlohmann::json render_json(const CheckResult& result);
 std::string render_prometheus(const CheckResult& result, std::string_view name_space);
 // Human text: status line, status detail table, metrics table.
 std::string render_text(const CheckResult& result);
-std::string render_check(const CheckResult& result, CheckFormat format,
-                         std::string_view name_space);
+std::string
+render_check(const CheckResult& result, CheckFormat format, std::string_view name_space);
 
 // Nagios exit code of the status; always 0 for Prometheus, as the Go CLI does.
 int check_exit_code(const CheckResult& result, CheckFormat format);
