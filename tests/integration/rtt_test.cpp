@@ -36,6 +36,14 @@ TEST_CASE("rtt measures every node of the 3-node cluster", "[rtt][cluster]") {
                                            + ", 3 round trips\\)\n")));
     }
 
+    // The health checks work against the cluster's URL list too.
+    const auto conn = rtt(sandbox, {"-s", cluster->urls(), "server", "check", "connection"});
+    CHECK(conn.exit_code == 0);
+    CHECK(std::regex_search(conn.out, std::regex("^OK Connection OK:connected to nats://127")));
+    const auto js = rtt(sandbox, {"-s", cluster->urls(), "server", "check", "jetstream"});
+    CHECK(js.exit_code == 0);
+    CHECK(std::regex_search(js.out, std::regex("^OK JetStream .* streams=0 consumers=0\n$")));
+
     const auto json = rtt(sandbox, {"-s", cluster->urls(), "rtt", "4", "--json"});
     CHECK(json.exit_code == 0);
     const auto doc = nlohmann::json::parse(json.out);

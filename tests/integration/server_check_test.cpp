@@ -9,7 +9,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -281,17 +285,25 @@ TEST_CASE("a threshold that is not a duration is UNKNOWN before any connection",
 
 TEST_CASE("check connection against a server that is down is CRITICAL naming refused and tcp",
           "[check][errors]") {
-    TempDir dir;
-    auto server = NatsServer::start({}, dir.path());
-    const std::string url = server->url();
-    server->stop();
+    // A bound but not listening socket refuses connections, and keeps the port from being handed
+    // to a server of a test running in parallel (a stopped server's port could be).
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), length) == 0);
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    const std::string url = "nats://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
     Sandbox sandbox;
     const auto result =
         check(sandbox, {"-s", url, "--timeout", "1s", "server", "check", "connection"});
+    ::close(fd);
     CHECK(result.exit_code == k_critical);
     CHECK(matches(result.out,
-                  "^CRITICAL Connection Crit:connection failed: .*connection refused"
-                  ".*\\(failed phase: tcp\\)\n$"));
+                  "^CRITICAL Connection Crit:connection failed: cannot connect to " + url
+                      + ": connection refused \\(failed phase: tcp\\)\n$"));
 }
 
 TEST_CASE("check connection against a frozen server is CRITICAL within the timeout",
@@ -399,6 +411,10 @@ TEST_CASE("check connection over TLS with users reports tls_time and certificate
         CHECK(matches(result.out,
                       " tls_time=[0-9.]+s handshake_time=[0-9.]+s "
                       "tls_expiry=[0-9.]+s;604800\\.0000;\n$"));
+        // The tutorial's setup: TLS from a private CA, users, JetStream.
+        const auto js = check(sandbox, concat(tls.flags(), {"server", "check", "jetstream"}));
+        CHECK(js.exit_code == k_ok);
+        CHECK(matches(js.out, "^OK JetStream OK:memory .* \\| memory=0B storage=0B"));
     }
     SECTION("a certificate expiring in 5 days warns at 30d and is critical at 7d") {
         TlsServer tls(TlsServer::Cert::short_lived);
