@@ -1,6 +1,8 @@
 #include <natty/commands/app.hpp>
 #include <natty/commands/complete.hpp>
 #include <natty/commands/context.hpp>
+#include <natty/commands/rtt.hpp>
+#include <natty/commands/server.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/library.hpp>
 
@@ -21,7 +23,11 @@ constexpr const char* k_exit_codes = R"(Exit codes:
   server check uses Nagios codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.)";
 
 // The explicit list of command families; each registers its own subcommands.
-void register_commands(CLI::App& app, Runtime& runtime) { setup_context(app, runtime); }
+void register_commands(CLI::App& app, Runtime& runtime) {
+    setup_context(app, runtime);
+    setup_server(app, runtime);
+    setup_rtt(app, runtime);
+}
 
 void print_error(Io& io, const std::string& message, const std::string& hint) {
     io.note("natty: error: " + message);
@@ -66,7 +72,10 @@ int run_cli(int argc, const char* const* argv, Io& io, Environment env) {
     } catch (const BrokenPipe&) {
         return to_int(ExitCode::ok);
     } catch (const Error& e) {
-        print_error(io, e.what(), e.hint());
+        // An empty message carries only an exit code (server check's Nagios status).
+        if (*e.what() != '\0') {
+            print_error(io, e.what(), e.hint());
+        }
         return to_int(e.code());
     } catch (const std::exception& e) {
         print_error(io, std::string("unexpected failure: ") + e.what(), "");

@@ -104,6 +104,7 @@ std::string phase_name(net::ProbeStage stage) {
     case net::ProbeStage::tcp: return "TCP connect";
     case net::ProbeStage::info: return "NATS handshake";
     case net::ProbeStage::tls: return "TLS handshake";
+    case net::ProbeStage::handshake: return "NATS handshake";
     case net::ProbeStage::done: break;
     }
     return "connect";

@@ -9,11 +9,13 @@
 #include <openssl/x509v3.h>
 
 #include <arpa/inet.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
 #include <memory>
+#include <string_view>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -232,10 +234,17 @@ CertificateInfo describe(X509* cert) {
     return info;
 }
 
+// A TLS session on the probe's socket; ssl is null when the handshake failed.
+struct TlsSession {
+    SslCtxPtr ctx;
+    SslPtr ssl;
+};
+
 // Runs the TLS handshake on an established socket and fills the TLS fields of `result`.
-void tls_handshake(int fd, const ServerUrl& url, const ProbeOptions& options,
-                   Clock::time_point deadline, ProbeResult& result) {
+TlsSession tls_handshake(int fd, const ServerUrl& url, const ProbeOptions& options,
+                         Clock::time_point deadline, ProbeResult& result) {
     result.tls_attempted = true;
+    TlsSession session;
     ERR_clear_error();
     SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
     SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
@@ -243,7 +252,7 @@ void tls_handshake(int fd, const ServerUrl& url, const ProbeOptions& options,
         if (SSL_CTX_load_verify_locations(ctx.get(), options.ca_file.c_str(), nullptr) != 1) {
             result.failed_at = ProbeStage::tls;
             result.error = "cannot load CA file " + options.ca_file + ": " + ssl_error_text();
-            return;
+            return session;
         }
     } else {
         SSL_CTX_set_default_verify_paths(ctx.get());
@@ -282,13 +291,13 @@ void tls_handshake(int fd, const ServerUrl& url, const ProbeOptions& options,
             const std::string why = ssl_error_text();
             result.error = "TLS handshake failed: " +
                            (why.empty() ? std::string("the server closed the connection") : why);
-            return;
+            return session;
         }
         pollfd pfd{fd, events, 0};
         if (::poll(&pfd, 1, remaining_ms(deadline)) == 0) {
             result.failed_at = ProbeStage::tls;
             result.error = "TLS handshake timed out";
-            return;
+            return session;
         }
     }
     result.tls_time = Clock::now() - start;
@@ -303,7 +312,149 @@ void tls_handshake(int fd, const ServerUrl& url, const ProbeOptions& options,
             result.chain.push_back(describe(sk_X509_value(chain, i)));
         }
     }
-    SSL_shutdown(ssl.get());
+    session.ctx = std::move(ctx);
+    session.ssl = std::move(ssl);
+    return session;
+}
+
+// Waits until fd is ready for `events` or the deadline passes; false on timeout.
+bool wait_ready(int fd, short events, Clock::time_point deadline) {
+    while (true) {
+        pollfd pfd{fd, events, 0};
+        const int rc = ::poll(&pfd, 1, remaining_ms(deadline));
+        if (rc < 0 && errno == EINTR) {
+            continue;
+        }
+        return rc > 0;
+    }
+}
+
+// Writes all of `data` through TLS when ssl is set, else the plain socket, by the deadline.
+bool send_all(int fd, SSL* ssl, std::string_view data, Clock::time_point deadline,
+              std::string& error) {
+    while (!data.empty()) {
+        short wait_for = POLLOUT;
+        long n = 0;
+        if (ssl != nullptr) {
+            const int rc = SSL_write(ssl, data.data(), static_cast<int>(data.size()));
+            if (rc > 0) {
+                n = rc;
+            } else {
+                const int err = SSL_get_error(ssl, rc);
+                if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+                    error = "TLS write failed: " + ssl_error_text();
+                    return false;
+                }
+                wait_for = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+            }
+        } else {
+            n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                error = std::strerror(errno);
+                return false;
+            }
+        }
+        if (n > 0) {
+            data.remove_prefix(static_cast<std::size_t>(n));
+            continue;
+        }
+        if (!wait_ready(fd, wait_for, deadline)) {
+            error = "timed out sending CONNECT";
+            return false;
+        }
+    }
+    return true;
+}
+
+// Reads one "\r\n"-terminated protocol line (buffering the rest) by the deadline.
+bool receive_line(int fd, SSL* ssl, std::string& buffer, std::string& line,
+                  Clock::time_point deadline, std::string& error) {
+    char chunk[4096];
+    while (buffer.find("\r\n") == std::string::npos) {
+        short wait_for = POLLIN;
+        long n = 0;
+        if (ssl != nullptr) {
+            const int rc = SSL_read(ssl, chunk, sizeof chunk);
+            if (rc > 0) {
+                n = rc;
+            } else {
+                const int err = SSL_get_error(ssl, rc);
+                if (err == SSL_ERROR_ZERO_RETURN) {
+                    n = -1;
+                } else if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+                    n = -1;
+                } else {
+                    wait_for = err == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
+                }
+            }
+        } else {
+            n = ::recv(fd, chunk, sizeof chunk, 0);
+            if (n == 0) {
+                n = -1;
+            } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+                n = 0;
+            }
+        }
+        if (n < 0) {
+            error = "the server closed the connection during the NATS handshake";
+            return false;
+        }
+        if (n > 0) {
+            buffer.append(chunk, static_cast<std::size_t>(n));
+            continue;
+        }
+        if (!wait_ready(fd, wait_for, deadline)) {
+            error = "no PONG from the server in time (is it frozen?)";
+            return false;
+        }
+    }
+    const auto end = buffer.find("\r\n");
+    line = buffer.substr(0, end);
+    buffer.erase(0, end + 2);
+    return true;
+}
+
+// Sends CONNECT + PING and waits for PONG; a -ERR (e.g. authorization) fails the stage.
+void nats_handshake(int fd, SSL* ssl, const ProbeOptions& options, Clock::time_point deadline,
+                    ProbeResult& result) {
+    nlohmann::json connect = {{"verbose", false},       {"pedantic", false},
+                              {"tls_required", ssl != nullptr},
+                              {"name", options.connection_name},
+                              {"lang", "natty"},        {"version", "probe"},
+                              {"protocol", 1},          {"echo", false}};
+    if (!options.user.empty()) {
+        connect["user"] = options.user;
+        connect["pass"] = options.password;
+    }
+    if (!options.token.empty()) {
+        connect["auth_token"] = options.token;
+    }
+    std::string error;
+    if (!send_all(fd, ssl, "CONNECT " + connect.dump() + "\r\nPING\r\n", deadline, error)) {
+        result.failed_at = ProbeStage::handshake;
+        result.error = error;
+        return;
+    }
+    std::string buffer;
+    std::string line;
+    while (receive_line(fd, ssl, buffer, line, deadline, error)) {
+        if (line == "PONG") {
+            result.handshake_done = true;
+            return;
+        }
+        if (line.rfind("-ERR", 0) == 0) {
+            std::string reason = line.size() > 5 ? line.substr(5) : std::string("-ERR");
+            reason.erase(std::remove(reason.begin(), reason.end(), '\''), reason.end());
+            result.failed_at = ProbeStage::handshake;
+            result.error = "the server rejected CONNECT: " + reason;
+            return;
+        }
+        if (line == "PING" && !send_all(fd, ssl, "PONG\r\n", deadline, error)) {
+            break;
+        }
+    }
+    result.failed_at = ProbeStage::handshake;
+    result.error = error;
 }
 
 } // namespace
@@ -372,8 +523,26 @@ ProbeResult probe(const ServerUrl& url, const ProbeOptions& options) {
         result.tls_required = info.value("tls_required", false);
         result.tls_available = info.value("tls_available", false);
     }
+    TlsSession session;
     if (result.tls_required || (options.force_tls && result.tls_available)) {
-        tls_handshake(sock.fd(), url, options, deadline, result);
+        session = tls_handshake(sock.fd(), url, options, deadline, result);
+    }
+    if (options.nats_handshake && result.failed_at == ProbeStage::done) {
+        if (options.force_tls && !session.ssl) {
+            result.failed_at = ProbeStage::tls;
+            result.error = "TLS is required by this configuration but the server does not offer "
+                           "it; no credentials were sent";
+        } else if (session.ssl && !result.verified) {
+            result.failed_at = ProbeStage::tls;
+            result.error = "TLS certificate verification failed: " + result.verify_error;
+        } else {
+            start = Clock::now();
+            nats_handshake(sock.fd(), session.ssl.get(), options, deadline, result);
+            result.handshake_time = result.info_time + (Clock::now() - start);
+        }
+    }
+    if (session.ssl) {
+        SSL_shutdown(session.ssl.get());
     }
     return result;
 }

@@ -10,8 +10,8 @@
 namespace natty::net {
 
 // How far a raw connection attempt got; used to explain why nats.c could not connect and to
-// time each phase (DNS, TCP, TLS, NATS INFO) separately.
-enum class ProbeStage { dns, tcp, info, tls, done };
+// time each phase (DNS, TCP, TLS, NATS INFO, NATS CONNECT/PING/PONG) separately.
+enum class ProbeStage { dns, tcp, info, tls, handshake, done };
 
 struct CertificateInfo {
     std::string subject;
@@ -33,6 +33,9 @@ struct ProbeResult {
     std::vector<std::string> addresses;      // resolved addresses, "127.0.0.1"
     std::string address;                     // the one connected to
     Duration dns_time{}, tcp_time{}, info_time{}, tls_time{};
+    // INFO read plus CONNECT/PING until PONG; set when options.nats_handshake succeeded.
+    Duration handshake_time{};
+    bool handshake_done = false;
     bool tls_required = false;  // from the server's INFO
     bool tls_available = false; // from the server's INFO
     std::string server_info;    // the INFO JSON
@@ -50,11 +53,17 @@ struct ProbeOptions {
     std::string cert_file;   // client certificate, if the server wants one
     std::string key_file;
     bool force_tls = false;  // do TLS even if the server does not require it (if available)
+    // Also run the NATS handshake: CONNECT with the credentials below, PING, wait for PONG or
+    // -ERR. Credentials are never sent over TLS that failed verification, nor in plaintext when
+    // force_tls is set and the server offers no TLS (the stage then fails as tls).
+    bool nats_handshake = false;
+    std::string user, password, token;
+    std::string connection_name = "natty probe";
 };
 
 // Resolves, connects, reads INFO and, if the server requires TLS (or force_tls), performs a TLS
-// handshake verifying against ca_file and the URL's host name. Never throws for network errors:
-// they are reported in the result.
+// handshake verifying against ca_file and the URL's host name, then optionally the NATS
+// handshake. Never throws for network errors: they are reported in the result.
 ProbeResult probe(const ServerUrl& url, const ProbeOptions& options);
 
 // Reads certificate details; exposed for `server tls` and tests.

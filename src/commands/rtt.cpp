@@ -1,0 +1,265 @@
+#include <natty/commands/rtt.hpp>
+#include <natty/error.hpp>
+#include <natty/nats/connection.hpp>
+#include <natty/nats/error.hpp>
+#include <natty/nats/handle.hpp>
+#include <natty/output/output.hpp>
+#include <natty/util/duration.hpp>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <ctime>
+#include <memory>
+
+namespace natty {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr long k_max_iterations = 100000;
+
+// One resolved address of one URL and what measuring it gave.
+struct Target {
+    std::string address; // "127.0.0.1", "::1"
+    std::string url;     // redacted URL of this address
+    std::vector<Duration> samples;
+    std::string error;
+    ExitCode error_code = ExitCode::ok;
+    std::string time; // RFC 3339 UTC time of the measurement
+};
+
+struct UrlReport {
+    std::string url; // redacted, as configured
+    std::vector<Target> targets;
+};
+
+template <auto Fn>
+struct Free {
+    template <typename T>
+    void operator()(T* p) const noexcept {
+        Fn(p);
+    }
+};
+using AddrInfoPtr = std::unique_ptr<addrinfo, Free<freeaddrinfo>>;
+
+long parse_iterations(const std::string& text) {
+    long value = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc() || ptr != end || value < 1 || value > k_max_iterations) {
+        throw UsageError("invalid ITERATIONS \"" + text + "\": expected a whole number from 1 to "
+                             + std::to_string(k_max_iterations),
+                         "e.g. `natty rtt 10`");
+    }
+    return value;
+}
+
+std::string now_rfc3339() {
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    ::gmtime_r(&now, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// Every distinct address of the URL's host, in resolver order; an IP literal is itself.
+std::vector<std::string> resolve(const ServerUrl& url, std::string& error) {
+    if (url.host_is_ip()) {
+        return {url.host};
+    }
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* raw = nullptr;
+    const int rc = ::getaddrinfo(url.host.c_str(), std::to_string(url.port).c_str(), &hints, &raw);
+    const AddrInfoPtr list(raw);
+    if (rc != 0) {
+        error = "cannot resolve host \"" + url.host + "\": " + ::gai_strerror(rc);
+        return {};
+    }
+    std::vector<std::string> addresses;
+    for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
+        char buf[INET6_ADDRSTRLEN] = {};
+        if (ai->ai_family == AF_INET) {
+            ::inet_ntop(AF_INET,
+                        &reinterpret_cast<const sockaddr_in*>(ai->ai_addr)->sin_addr,
+                        buf,
+                        sizeof buf);
+        } else if (ai->ai_family == AF_INET6) {
+            ::inet_ntop(AF_INET6,
+                        &reinterpret_cast<const sockaddr_in6*>(ai->ai_addr)->sin6_addr,
+                        buf,
+                        sizeof buf);
+        } else {
+            continue;
+        }
+        if (std::find(addresses.begin(), addresses.end(), buf) == addresses.end()) {
+            addresses.emplace_back(buf);
+        }
+    }
+    return addresses;
+}
+
+// Connects to one address (TLS still verifies the original host name) and times N PING/PONGs.
+void measure(const Settings& settings, const ServerUrl& url, long iterations, Target& target) {
+    ServerUrl one = url;
+    one.host = target.address;
+    target.url = one.redacted();
+    target.time = now_rfc3339();
+    Settings single = settings;
+    single.values.url = one.str();
+    try {
+        auto options = nats::build_options(single, nats::ConnectOptions{}, nullptr);
+        if (!url.host_is_ip()) {
+            nats::check(natsOptions_SetExpectedHostname(options.get(), url.host.c_str()),
+                        "set TLS host name");
+        }
+        natsConnection* raw = nullptr;
+        const natsStatus status = natsConnection_Connect(&raw, options.get());
+        const nats::ConnectionHandle conn(raw);
+        if (status != NATS_OK) {
+            target.error_code = nats::exit_code_for(status);
+            target.error =
+                nats::describe(status, "cannot connect", nats::last_error_detail(status));
+            return;
+        }
+        for (long i = 0; i < iterations; ++i) {
+            const auto start = Clock::now();
+            nats::check(natsConnection_FlushTimeout(conn.get(), to_millis(settings.timeout)),
+                        "PING/PONG");
+            target.samples.push_back(Clock::now() - start);
+        }
+        natsConnection_Close(conn.get());
+    } catch (const Error& e) {
+        target.error_code = e.code();
+        target.error = e.what();
+    }
+}
+
+Duration mean_of(const std::vector<Duration>& samples) {
+    Duration total{};
+    for (const auto& s : samples) {
+        total += s;
+    }
+    return total / static_cast<long>(samples.size());
+}
+
+// Microsecond precision, Go style: "1.234ms", "412µs".
+std::string micros(Duration d) {
+    return format_go_duration(std::chrono::duration_cast<std::chrono::microseconds>(d));
+}
+
+} // namespace
+
+void run_rtt(const RttOptions& options, Runtime& runtime) {
+    const long iterations = parse_iterations(options.iterations);
+    const Settings& settings = runtime.settings();
+    std::vector<UrlReport> reports;
+    for (const auto& url : settings.servers()) {
+        UrlReport report;
+        report.url = url.redacted();
+        std::string error;
+        const auto addresses = resolve(url, error);
+        if (!error.empty()) {
+            Target target;
+            target.address = url.host;
+            target.url = url.redacted();
+            target.time = now_rfc3339();
+            target.error = error;
+            target.error_code = ExitCode::connect;
+            report.targets.push_back(std::move(target));
+        }
+        for (const auto& address : addresses) {
+            Target target;
+            target.address = address;
+            measure(settings, url, iterations, target);
+            report.targets.push_back(std::move(target));
+        }
+        reports.push_back(std::move(report));
+    }
+
+    Io& io = runtime.io();
+    if (options.json) {
+        nlohmann::json doc = nlohmann::json::array();
+        for (const auto& report : reports) {
+            nlohmann::json results = nlohmann::json::array();
+            for (const auto& t : report.targets) {
+                nlohmann::json r = {{"time", t.time}, {"address", t.address}, {"url", t.url}};
+                if (t.error.empty()) {
+                    const auto [min, max] = std::minmax_element(t.samples.begin(), t.samples.end());
+                    r["rtt"] = mean_of(t.samples).count();
+                    r["min"] = min->count();
+                    r["max"] = max->count();
+                    r["iterations"] = t.samples.size();
+                } else {
+                    r["error"] = t.error;
+                }
+                results.push_back(std::move(r));
+            }
+            doc.push_back({{"url", report.url}, {"results", results}});
+        }
+        output::write_json(io, doc);
+    } else {
+        for (const auto& report : reports) {
+            io.out << report.url << ":\n\n";
+            std::size_t width = 0;
+            for (const auto& t : report.targets) {
+                width = std::max(width, t.url.size());
+            }
+            for (const auto& t : report.targets) {
+                io.out << "   " << std::string(width - t.url.size(), ' ') << t.url << ": ";
+                if (t.error.empty()) {
+                    const auto [min, max] = std::minmax_element(t.samples.begin(), t.samples.end());
+                    io.out << micros(mean_of(t.samples)) << " (min " << micros(*min) << ", max "
+                           << micros(*max) << ", " << t.samples.size() << " round trips)\n";
+                } else {
+                    io.out << "failed: " << t.error << "\n";
+                }
+            }
+            io.out << "\n";
+        }
+        io.flush_out();
+    }
+    std::size_t failed = 0;
+    std::size_t total = 0;
+    ExitCode first = ExitCode::ok;
+    for (const auto& report : reports) {
+        for (const auto& t : report.targets) {
+            ++total;
+            if (!t.error.empty()) {
+                first = failed++ == 0 ? t.error_code : first;
+            }
+        }
+    }
+    if (failed > 0) {
+        throw Error(first == ExitCode::ok ? ExitCode::failure : first,
+                    std::to_string(failed) + " of " + std::to_string(total)
+                        + " addresses could not be measured",
+                    "see the failed lines above; is the server listening on every address?");
+    }
+}
+
+void setup_rtt(CLI::App& app, Runtime& runtime) {
+    auto opts = std::make_shared<RttOptions>();
+    auto* rtt = app.add_subcommand(
+        "rtt",
+        "Round-trip time to every server address (each resolved IP separately), e.g.\n"
+        "  natty rtt 20 -s nats://a:4222,nats://b:4223");
+    rtt->add_option("iterations", opts->iterations, "PING/PONG round trips per address (default 5)")
+        ->type_name("ITERATIONS");
+    rtt->add_flag("-j,--json", opts->json, "JSON output (durations in nanoseconds)");
+    rtt->footer("Exit codes: 0 every address measured; otherwise the first failure's code\n"
+                "(4 cannot connect, 5 denied, 6 TLS, 8 timeout) after reporting every address;\n"
+                "2 usage.");
+    rtt->callback([opts, &runtime] { run_rtt(*opts, runtime); });
+}
+
+} // namespace natty
