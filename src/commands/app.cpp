@@ -1,5 +1,6 @@
 #include <natty/commands/app.hpp>
 #include <natty/commands/context.hpp>
+#include <natty/commands/kv.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/library.hpp>
 
@@ -20,7 +21,10 @@ constexpr const char* k_exit_codes = R"(Exit codes:
   server check uses Nagios codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.)";
 
 // The explicit list of command families; each registers its own subcommands.
-void register_commands(CLI::App& app, Runtime& runtime) { setup_context(app, runtime); }
+void register_commands(CLI::App& app, Runtime& runtime) {
+    setup_context(app, runtime);
+    setup_kv(app, runtime);
+}
 
 void print_error(Io& io, const std::string& message, const std::string& hint) {
     io.note("natty: error: " + message);
