@@ -539,6 +539,9 @@ void run_kv_add(const KvAddOptions& options, Runtime& runtime) {
     cfg.replicas = options.replicas;
     if (!options.ttl.empty()) {
         cfg.ttl = parse_duration(options.ttl, "--ttl");
+        if (cfg.ttl.count() != 0 && cfg.ttl < std::chrono::milliseconds(100)) {
+            throw UsageError("--ttl must be at least 100ms (or 0 for none), not " + options.ttl);
+        }
     }
     const std::string storage = options.storage;
     if (storage == "memory" || storage == "m") {

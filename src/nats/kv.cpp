@@ -103,10 +103,7 @@ KvBucket KvBucket::create(JetStream& js, const KvBucketConfig& config) {
         cfg.Description = config.description.c_str();
     }
     cfg.History = static_cast<uint8_t>(config.history);
-    cfg.TTL = to_millis(config.ttl);
-    if (config.ttl.count() == 0) {
-        cfg.TTL = 0;
-    }
+    cfg.TTL = config.ttl.count(); // nats.c copies it to the stream's MaxAge: nanoseconds
     cfg.MaxValueSize = static_cast<int32_t>(config.max_value_size);
     cfg.MaxBytes = config.max_bucket_size;
     cfg.StorageType = config.memory_storage ? js_MemoryStorage : js_FileStorage;
