@@ -23,8 +23,10 @@ using StreamNamesHandle = nats::Handle<jsStreamNamesList, jsStreamNamesList_Dest
 
 constexpr std::string_view k_stream_prefix = "KV_";
 constexpr std::chrono::milliseconds k_watch_poll{250};
-// Silence after which the watch asks the server whether its consumer still exists.
+// Silence after which the watch asks the server whether its consumer still exists; sooner
+// after a reconnect, when a consumer on a lost node may be gone for good.
 constexpr std::chrono::seconds k_watch_probe_after{12};
+constexpr std::chrono::seconds k_watch_probe_after_reconnect{3};
 
 bool is_key_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -877,6 +879,7 @@ void run_kv_watch(const KvWatchOptions& options, Runtime& runtime) {
     std::uint64_t reconnects = reconnect_count(s.connection);
     auto last_activity = std::chrono::steady_clock::now();
     bool resume_needed = false;
+    bool just_reconnected = false;
     while (!guard.requested()) {
         if (resume_needed) {
             if (natsConnection_Status(s.connection.get()) != NATS_CONN_STATUS_CONNECTED) {
@@ -906,12 +909,16 @@ void run_kv_watch(const KvWatchOptions& options, Runtime& runtime) {
         }
         if (const std::uint64_t now = reconnect_count(s.connection); now != reconnects) {
             reconnects = now;
+            just_reconnected = true;
             io.note("natty: watch reconnected; continuing after revision " +
                     std::to_string(progress.last_revision));
         }
         if (ev.kind == nats::KvEvent::Kind::idle) {
-            if (std::chrono::steady_clock::now() - last_activity > k_watch_probe_after) {
+            const auto probe_after =
+                just_reconnected ? k_watch_probe_after_reconnect : k_watch_probe_after;
+            if (std::chrono::steady_clock::now() - last_activity > probe_after) {
                 last_activity = std::chrono::steady_clock::now();
+                just_reconnected = false;
                 if (natsConnection_Status(s.connection.get()) == NATS_CONN_STATUS_CONNECTED &&
                     !stream.consumer_alive()) {
                     io.note("natty: watch consumer lost");
