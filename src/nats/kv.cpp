@@ -266,7 +266,7 @@ void KvChangeStream::subscribe(KvStart start, std::uint64_t start_revision) {
             ConsumerInfoHandle ci(ci_raw);
             int queued = 0;
             natsSubscription_GetPending(m_sub.get(), &queued, nullptr);
-            m_initial_done = ci->NumPending == 0 && ci->Delivered.Stream == 0 && queued == 0;
+            m_initial_done = ci->NumPending == 0 && ci->Delivered.Consumer == 0 && queued == 0;
         }
     }
 }

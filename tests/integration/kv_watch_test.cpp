@@ -146,6 +146,13 @@ TEST_CASE("kv watch on an empty bucket still reports the end of initial values")
     auto watch = Child::spawn(natty_argv(server->url(), {"kv", "watch", "E"}), home_options(dir));
     REQUIRE(watch->wait_for_output("end of initial values", 10s, true));
     CHECK(stop_watch(*watch).out.empty());
+
+    // Also when resuming past the last revision.
+    ok(dir, server->url(), {"kv", "put", "E", "k", "v"});
+    auto later = Child::spawn(natty_argv(server->url(), {"kv", "watch", "E", "--revision", "5"}),
+                              home_options(dir));
+    REQUIRE(later->wait_for_output("end of initial values", 10s, true));
+    CHECK(stop_watch(*later).out.empty());
 }
 
 TEST_CASE("kv watch sees every revision once and in order while another process writes") {
@@ -208,6 +215,10 @@ TEST_CASE("kv watch on an R3 bucket survives the kill of the node it is connecte
     auto cluster = NatsCluster::start(common, dir.path() / "cluster");
     const std::string all = cluster->urls();
     ok(dir, all, {"kv", "add", "R", "--replicas", "3"});
+    const json info = json::parse(ok(dir, all, {"kv", "info", "R", "--json"}));
+    CHECK(info["replicas"] == 3);
+    CHECK_THAT(info["cluster"]["leader"].get<std::string>(), Catch::Matches("n[123]"));
+    CHECK(info["cluster"]["replicas"].size() == 2);
 
     // Only n1's URL: the watch connects there and learns the others from the cluster.
     auto watch = Child::spawn(natty_argv(cluster->node(0).url(), {"kv", "watch", "R", "--json"}),
