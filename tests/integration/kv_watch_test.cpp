@@ -254,3 +254,29 @@ TEST_CASE("kv watch on an R3 bucket survives the kill of the node it is connecte
     CHECK(revisions_of(json_lines(r.out)) == range(1, last));
     CHECK_THAT(r.err, Catch::Contains("reconnected"));
 }
+
+TEST_CASE("kv watch continues without gaps or duplicates after the client was stalled") {
+    TempDir dir;
+    auto server = jetstream_server(dir);
+    const std::string url = server->url();
+    ok(dir, url, {"kv", "add", "B", "--history", "10"});
+    auto watch =
+        Child::spawn(natty_argv(url, {"kv", "watch", "B", "--json"}), home_options(dir));
+    REQUIRE(watch->wait_for_output("end of initial values", 10s, true));
+    ok(dir, url, {"kv", "put", "B", "k", "0"});
+    REQUIRE(watch->wait_for_output(revision_needle(1), 10s));
+
+    // Longer than two 5 s heartbeats, so nats.c sees missed heartbeats when the client resumes.
+    ::kill(watch->pid(), SIGSTOP);
+    for (int i = 1; i <= 20; ++i) {
+        ok(dir, url, {"kv", "put", "B", "k" + std::to_string(i % 4), std::to_string(i)});
+    }
+    std::this_thread::sleep_for(11s);
+    ::kill(watch->pid(), SIGCONT);
+    REQUIRE(watch->wait_for_output(revision_needle(21), 20s));
+    ok(dir, url, {"kv", "put", "B", "after", "x"});
+    REQUIRE(watch->wait_for_output(revision_needle(22), 20s));
+    const RunResult r = stop_watch(*watch);
+    INFO("watch stderr: " << r.err);
+    CHECK(revisions_of(json_lines(r.out)) == range(1, 22));
+}
