@@ -18,9 +18,6 @@
 namespace natty {
 namespace {
 
-using StreamInfoListHandle = nats::Handle<jsStreamInfoList, jsStreamInfoList_Destroy>;
-using StreamNamesHandle = nats::Handle<jsStreamNamesList, jsStreamNamesList_Destroy>;
-
 constexpr std::string_view k_stream_prefix = "KV_";
 constexpr std::chrono::milliseconds k_watch_poll{250};
 // Silence after which the watch asks the server whether its consumer still exists; sooner
@@ -111,34 +108,10 @@ nlohmann::json record_json(const nats::KvRecord& r) {
     return j;
 }
 
-// Names of all buckets, for "not found" hints and `kv ls --names`.
-std::vector<std::string> bucket_names(nats::JetStream& js) {
-    jsOptions opts;
-    nats::check(jsOptions_Init(&opts), "initialise JetStream options");
-    opts.Stream.Info.SubjectsFilter = "$KV.>";
-    jsStreamNamesList* raw = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    const natsStatus status = js_StreamNames(&raw, js.get(), &opts, &code);
-    std::vector<std::string> names;
-    if (status == NATS_NOT_FOUND) {
-        return names;
-    }
-    nats::check_js(status, code, "list buckets");
-    StreamNamesHandle list(raw);
-    for (int i = 0; i < list->Count; ++i) {
-        const std::string name = list->List[i];
-        if (name.rfind(k_stream_prefix, 0) == 0) {
-            names.push_back(name.substr(k_stream_prefix.size()));
-        }
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
 [[noreturn]] void throw_bucket_not_found(nats::JetStream& js, const std::string& bucket) {
     std::vector<std::string> names;
     try {
-        names = bucket_names(js);
+        names = nats::kv_bucket_names(js);
     } catch (const Error&) {
         names.clear();
     }
@@ -157,15 +130,11 @@ std::vector<std::string> bucket_names(nats::JetStream& js) {
 
 // The bucket's stream info (config, state, cluster), or the not-found error naming buckets.
 nats::StreamInfoHandle bucket_info(nats::JetStream& js, const std::string& bucket) {
-    jsStreamInfo* raw = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    const std::string stream = std::string(k_stream_prefix) + bucket;
-    const natsStatus status = js_GetStreamInfo(&raw, js.get(), stream.c_str(), nullptr, &code);
-    if (status == NATS_NOT_FOUND || code == static_cast<jsErrCode>(10059)) {
+    auto info = nats::kv_bucket_stream(js, bucket);
+    if (!info) {
         throw_bucket_not_found(js, bucket);
     }
-    nats::check_js(status, code, "read bucket " + in_quotes(bucket));
-    return nats::StreamInfoHandle(raw);
+    return info;
 }
 
 nats::KvBucket open_bucket(nats::JetStream& js, const std::string& bucket) {
@@ -387,19 +356,6 @@ void print_change(Runtime& runtime, const KvWatchOptions& options, const nats::K
     io.out << "\n";
 }
 
-std::uint64_t reconnect_count(const nats::Connection& connection) {
-    natsStatistics* raw = nullptr;
-    if (natsStatistics_Create(&raw) != NATS_OK) {
-        return 0;
-    }
-    nats::Handle<natsStatistics, natsStatistics_Destroy> stats(raw);
-    std::uint64_t reconnects = 0;
-    if (natsConnection_GetStats(connection.get(), stats.get()) == NATS_OK) {
-        natsStatistics_GetCounts(stats.get(), nullptr, nullptr, nullptr, nullptr, &reconnects);
-    }
-    return reconnects;
-}
-
 } // namespace
 
 std::string kv_key_problem(std::string_view key) {
@@ -574,27 +530,17 @@ void run_kv_list(const KvBucketOptions& options, Runtime& runtime) {
     Session s(runtime);
     Io& io = runtime.io();
     if (options.names) {
-        for (const auto& name : bucket_names(s.js)) {
+        for (const auto& name : nats::kv_bucket_names(s.js)) {
             io.out << name << "\n";
         }
         io.flush_out();
         return;
     }
-    jsOptions opts;
-    nats::check(jsOptions_Init(&opts), "initialise JetStream options");
-    opts.Stream.Info.SubjectsFilter = "$KV.>";
-    jsStreamInfoList* raw = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    const natsStatus status = js_Streams(&raw, s.js.get(), &opts, &code);
+    const auto list = nats::kv_bucket_streams(s.js);
     std::vector<const jsStreamInfo*> buckets;
-    StreamInfoListHandle list;
-    if (status != NATS_NOT_FOUND) {
-        nats::check_js(status, code, "list buckets");
-        list.reset(raw);
-        for (int i = 0; i < list->Count; ++i) {
-            if (std::string(list->List[i]->Config->Name).rfind(k_stream_prefix, 0) == 0) {
-                buckets.push_back(list->List[i]);
-            }
+    for (int i = 0; list && i < list->Count; ++i) {
+        if (std::string(list->List[i]->Config->Name).rfind(k_stream_prefix, 0) == 0) {
+            buckets.push_back(list->List[i]);
         }
     }
     std::sort(buckets.begin(), buckets.end(), [](const jsStreamInfo* a, const jsStreamInfo* b) {
@@ -647,8 +593,7 @@ void run_kv_remove(const KvBucketOptions& options, Runtime& runtime) {
         runtime.io().note("natty: bucket " + options.bucket + " kept");
         return;
     }
-    nats::check_js(js_DeleteKeyValue(s.js.get(), options.bucket.c_str()),
-                   static_cast<jsErrCode>(0), "delete bucket " + in_quotes(options.bucket));
+    nats::kv_delete_bucket(s.js, options.bucket);
     runtime.io().note("natty: deleted bucket " + options.bucket);
 }
 
@@ -876,13 +821,13 @@ void run_kv_watch(const KvWatchOptions& options, Runtime& runtime) {
     if (options.revision > 0) {
         progress.last_revision = options.revision - 1;
     }
-    std::uint64_t reconnects = reconnect_count(s.connection);
+    std::uint64_t reconnects = nats::reconnect_count(s.connection);
     auto last_activity = std::chrono::steady_clock::now();
     bool resume_needed = false;
     bool just_reconnected = false;
     while (!guard.requested()) {
         if (resume_needed) {
-            if (natsConnection_Status(s.connection.get()) != NATS_CONN_STATUS_CONNECTED) {
+            if (!nats::is_connected(s.connection)) {
                 guard.wait_for(k_watch_poll);
                 continue;
             }
@@ -907,7 +852,7 @@ void run_kv_watch(const KvWatchOptions& options, Runtime& runtime) {
             resume_needed = true;
             continue;
         }
-        if (const std::uint64_t now = reconnect_count(s.connection); now != reconnects) {
+        if (const std::uint64_t now = nats::reconnect_count(s.connection); now != reconnects) {
             reconnects = now;
             just_reconnected = true;
             io.note("natty: watch reconnected; continuing after revision " +
@@ -919,7 +864,7 @@ void run_kv_watch(const KvWatchOptions& options, Runtime& runtime) {
             if (std::chrono::steady_clock::now() - last_activity > probe_after) {
                 last_activity = std::chrono::steady_clock::now();
                 just_reconnected = false;
-                if (natsConnection_Status(s.connection.get()) == NATS_CONN_STATUS_CONNECTED &&
+                if (nats::is_connected(s.connection) &&
                     !stream.consumer_alive()) {
                     io.note("natty: watch consumer lost");
                     resume_needed = true;

@@ -85,6 +85,78 @@ const char* kv_op_name(KvOp op) {
     }
 }
 
+std::vector<std::string> kv_bucket_names(JetStream& js) {
+    jsOptions opts;
+    check(jsOptions_Init(&opts), "initialise JetStream options");
+    opts.Stream.Info.SubjectsFilter = "$KV.>";
+    jsStreamNamesList* raw = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    const natsStatus status = js_StreamNames(&raw, js.get(), &opts, &code);
+    std::vector<std::string> names;
+    if (status == NATS_NOT_FOUND) {
+        return names;
+    }
+    check_js(status, code, "list buckets");
+    Handle<jsStreamNamesList, jsStreamNamesList_Destroy> list(raw);
+    for (int i = 0; i < list->Count; ++i) {
+        const std::string name = list->List[i];
+        if (name.rfind("KV_", 0) == 0) {
+            names.push_back(name.substr(3));
+        }
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+StreamInfoListHandle kv_bucket_streams(JetStream& js) {
+    jsOptions opts;
+    check(jsOptions_Init(&opts), "initialise JetStream options");
+    opts.Stream.Info.SubjectsFilter = "$KV.>";
+    jsStreamInfoList* raw = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    const natsStatus status = js_Streams(&raw, js.get(), &opts, &code);
+    if (status == NATS_NOT_FOUND) {
+        return {};
+    }
+    check_js(status, code, "list buckets");
+    return StreamInfoListHandle(raw);
+}
+
+StreamInfoHandle kv_bucket_stream(JetStream& js, const std::string& bucket) {
+    jsStreamInfo* raw = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    const std::string stream = "KV_" + bucket;
+    const natsStatus status = js_GetStreamInfo(&raw, js.get(), stream.c_str(), nullptr, &code);
+    // 10059: stream not found.
+    if (status == NATS_NOT_FOUND || code == static_cast<jsErrCode>(10059)) {
+        return {};
+    }
+    check_js(status, code, "read bucket \"" + bucket + "\"");
+    return StreamInfoHandle(raw);
+}
+
+void kv_delete_bucket(JetStream& js, const std::string& bucket) {
+    check_js(js_DeleteKeyValue(js.get(), bucket.c_str()), static_cast<jsErrCode>(0),
+             "delete bucket \"" + bucket + "\"");
+}
+
+bool is_connected(const Connection& connection) {
+    return natsConnection_Status(connection.get()) == NATS_CONN_STATUS_CONNECTED;
+}
+
+std::uint64_t reconnect_count(const Connection& connection) {
+    natsStatistics* raw = nullptr;
+    if (natsStatistics_Create(&raw) != NATS_OK) {
+        return 0;
+    }
+    Handle<natsStatistics, natsStatistics_Destroy> stats(raw);
+    std::uint64_t reconnects = 0;
+    if (natsConnection_GetStats(connection.get(), stats.get()) == NATS_OK) {
+        natsStatistics_GetCounts(stats.get(), nullptr, nullptr, nullptr, nullptr, &reconnects);
+    }
+    return reconnects;
+}
+
 KvBucket KvBucket::open(JetStream& js, const std::string& name) {
     kvStore* raw = nullptr;
     const natsStatus status = js_KeyValue(&raw, js.get(), name.c_str());

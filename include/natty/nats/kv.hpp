@@ -78,6 +78,22 @@ private:
     KvStoreHandle m_kv;
 };
 
+using StreamInfoListHandle = Handle<jsStreamInfoList, jsStreamInfoList_Destroy>;
+
+// Names of all buckets (streams KV_*), sorted; empty when there are none.
+std::vector<std::string> kv_bucket_names(JetStream& js);
+// Stream information of every bucket's stream (non-KV streams are left out by the caller).
+StreamInfoListHandle kv_bucket_streams(JetStream& js);
+// The stream information of bucket's stream; an empty handle when the bucket does not exist.
+StreamInfoHandle kv_bucket_stream(JetStream& js, const std::string& bucket);
+// Deletes the bucket and all its values.
+void kv_delete_bucket(JetStream& js, const std::string& bucket);
+
+// Whether the connection is currently connected (not reconnecting or closed).
+bool is_connected(const Connection& connection);
+// How many times nats.c has reconnected this connection.
+std::uint64_t reconnect_count(const Connection& connection);
+
 // Where a change stream starts in the bucket's history.
 enum class KvStart {
     last_per_key, // the current value of every key, then live changes (default watch)
