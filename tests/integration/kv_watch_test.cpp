@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -164,10 +165,10 @@ TEST_CASE("kv watch sees every revision once and in order while another process 
         Child::spawn(natty_argv(url, {"kv", "watch", "B", "--json"}), home_options(dir));
     REQUIRE(watch->wait_for_output("end of initial values", 10s, true));
 
-    // One writer process putting 1 000 keys (and overwriting every tenth once more).
+    // One writer process putting 1 000 keys and overwriting every tenth once more.
     const std::string script =
-        "i=0; while [ $i -lt 900 ]; do \"$NATTY\" --no-context -s \"$URL\" kv put B k.$i v$i "
-        ">/dev/null || exit 1; if [ $((i % 9)) -eq 0 ]; then \"$NATTY\" --no-context -s \"$URL\" "
+        "i=0; while [ $i -lt 1000 ]; do \"$NATTY\" --no-context -s \"$URL\" kv put B k.$i v$i "
+        ">/dev/null || exit 1; if [ $((i % 10)) -eq 0 ]; then \"$NATTY\" --no-context -s \"$URL\" "
         "kv put B k.$i again >/dev/null || exit 1; fi; i=$((i+1)); done";
     RunOptions writer = home_options(dir);
     writer.env["NATTY"] = natty_bin();
@@ -177,9 +178,14 @@ TEST_CASE("kv watch sees every revision once and in order while another process 
     INFO("writer stderr: " << w.err);
     REQUIRE(w.exit_code == 0);
 
-    REQUIRE(watch->wait_for_output(revision_needle(1000), 30s));
+    REQUIRE(watch->wait_for_output(revision_needle(1100), 30s));
     const auto lines = json_lines(stop_watch(*watch).out);
-    CHECK(revisions_of(lines) == range(1, 1000));
+    CHECK(revisions_of(lines) == range(1, 1100));
+    std::set<std::string> keys;
+    for (const auto& l : lines) {
+        keys.insert(l["key"].get<std::string>());
+    }
+    CHECK(keys.size() == 1000);
 }
 
 TEST_CASE("kv watch resumes after the server is killed and restarted") {
