@@ -608,7 +608,7 @@ void run_kv_compact(const KvBucketOptions& options, Runtime& runtime) {
         return;
     }
     auto kv = open_bucket(s.js, options.bucket);
-    kv.purge_deletes(runtime.settings().timeout);
+    kv.purge_deletes(s.js, runtime.settings().timeout);
     const auto after = bucket_info(s.js, options.bucket);
     const std::uint64_t removed =
         before->State.Msgs > after->State.Msgs ? before->State.Msgs - after->State.Msgs : 0;

@@ -240,12 +240,37 @@ void KvBucket::purge(const std::string& key) {
           "purge \"" + key + "\" in bucket \"" + m_name + "\"");
 }
 
-void KvBucket::purge_deletes(Duration timeout) {
-    kvPurgeOptions opts;
-    check(kvPurgeOptions_Init(&opts), "initialise purge options");
-    opts.Timeout = to_millis(timeout);
-    opts.DeleteMarkersOlderThan = -1;
-    check(kvStore_PurgeDeletes(m_kv.get(), &opts), "compact bucket \"" + m_name + "\"");
+void KvBucket::purge_deletes(JetStream& js, Duration timeout) {
+    // Done here rather than with kvStore_PurgeDeletes, which leaks its entries in nats.c 3.4.1.
+    kvWatchOptions wopts;
+    check(kvWatchOptions_Init(&wopts), "initialise watch options");
+    wopts.MetaOnly = true;
+    kvWatcher* raw = nullptr;
+    check(kvStore_WatchAll(&raw, m_kv.get(), &wopts), "compact bucket \"" + m_name + "\"");
+    KvWatcherHandle watcher(raw);
+    std::vector<std::string> deleted;
+    for (;;) {
+        kvEntry* entry = nullptr;
+        const natsStatus status = kvWatcher_Next(&entry, watcher.get(), to_millis(timeout));
+        check(status, "compact bucket \"" + m_name + "\"");
+        if (entry == nullptr) {
+            break;
+        }
+        KvEntryHandle owned(entry);
+        if (kvEntry_Operation(owned.get()) != kvOp_Put) {
+            deleted.emplace_back(kvEntry_Key(owned.get()));
+        }
+    }
+    const std::string stream = "KV_" + m_name;
+    for (const auto& key : deleted) {
+        const std::string subject = "$KV." + m_name + "." + key;
+        jsOptions opts;
+        check(jsOptions_Init(&opts), "initialise JetStream options");
+        opts.Stream.Purge.Subject = subject.c_str();
+        jsErrCode code = static_cast<jsErrCode>(0);
+        check_js(js_PurgeStream(js.get(), stream.c_str(), &opts, &code), code,
+                 "purge \"" + key + "\" in bucket \"" + m_name + "\"");
+    }
 }
 
 std::vector<KvRecord> KvBucket::history(const std::string& key, Duration timeout) {

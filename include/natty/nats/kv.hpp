@@ -65,7 +65,7 @@ public:
     void del(const std::string& key);
     void purge(const std::string& key);
     // Removes every delete/purge marker and the history of deleted keys, whatever their age.
-    void purge_deletes(Duration timeout);
+    void purge_deletes(JetStream& js, Duration timeout);
     // All revisions still kept for key, oldest first; empty when the key never existed.
     std::vector<KvRecord> history(const std::string& key, Duration timeout);
     // Keys with a current value matching the subject-style filter (">" for all), sorted.
