@@ -26,11 +26,13 @@ constexpr std::chrono::seconds k_watch_probe_after{12};
 constexpr std::chrono::seconds k_watch_probe_after_reconnect{3};
 
 bool is_key_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '/' || c == '_' || c == '=' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+           || c == '/' || c == '_' || c == '=' || c == '.';
 }
 
-std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string in_quotes(std::string_view s) {
+    return "\"" + std::string(s) + "\"";
+}
 
 // Checks tokens separated by dots; `wildcards` allows `*` tokens and a final `>`.
 std::string dotted_problem(std::string_view text, bool wildcards, std::string_view what) {
@@ -54,9 +56,9 @@ std::string dotted_problem(std::string_view text, bool wildcards, std::string_vi
         }
         for (const char c : token) {
             if (!is_key_char(c)) {
-                return std::string(what) + " " + in_quotes(text) + " contains " +
-                       (c == ' ' ? std::string("a space") : "'" + std::string(1, c) + "'") +
-                       "; keys may use letters, digits and - / _ = .";
+                return std::string(what) + " " + in_quotes(text) + " contains "
+                       + (c == ' ' ? std::string("a space") : "'" + std::string(1, c) + "'")
+                       + "; keys may use letters, digits and - / _ = .";
             }
         }
         start = end + 1;
@@ -148,12 +150,13 @@ nats::KvBucket open_bucket(nats::JetStream& js, const std::string& bucket) {
     }
 }
 
-[[noreturn]] void throw_key_not_found(const std::string& bucket, const std::string& key,
+[[noreturn]] void throw_key_not_found(const std::string& bucket,
+                                      const std::string& key,
                                       std::optional<std::uint64_t> revision) {
     if (revision) {
         throw Error(ExitCode::not_found,
-                    "key " + in_quotes(key) + " has no revision " + std::to_string(*revision) +
-                        " in bucket " + in_quotes(bucket),
+                    "key " + in_quotes(key) + " has no revision " + std::to_string(*revision)
+                        + " in bucket " + in_quotes(bucket),
                     "list the revisions kept with `natty kv history " + bucket + " " + key + "`");
     }
     throw Error(ExitCode::not_found,
@@ -181,17 +184,17 @@ void check_value_size(nats::JetStream& js, const std::string& bucket, std::size_
     const auto info = bucket_info(js, bucket);
     const std::int64_t bucket_max = info->Config->MaxMsgSize;
     if (bucket_max > 0 && size > static_cast<std::uint64_t>(bucket_max)) {
-        throw UsageError("value of " + std::to_string(size) + " bytes is larger than bucket " +
-                             in_quotes(bucket) + " allows (max value size " +
-                             std::to_string(bucket_max) + " bytes); nothing was written",
+        throw UsageError("value of " + std::to_string(size) + " bytes is larger than bucket "
+                             + in_quotes(bucket) + " allows (max value size "
+                             + std::to_string(bucket_max) + " bytes); nothing was written",
                          "shorten the value or recreate the bucket with a larger "
                          "--max-value-size");
     }
     const std::int64_t server_max = js.connection().max_payload();
     if (server_max > 0 && size > static_cast<std::uint64_t>(server_max)) {
-        throw UsageError("value of " + std::to_string(size) +
-                             " bytes is larger than the server's max_payload of " +
-                             std::to_string(server_max) + " bytes; nothing was written",
+        throw UsageError("value of " + std::to_string(size)
+                             + " bytes is larger than the server's max_payload of "
+                             + std::to_string(server_max) + " bytes; nothing was written",
                          "shorten the value or raise max_payload in the server configuration");
     }
 }
@@ -200,9 +203,8 @@ void check_value_size(nats::JetStream& js, const std::string& bucket, std::size_
 void print_revision(Runtime& runtime, const KvKeyOptions& options, std::uint64_t revision) {
     Io& io = runtime.io();
     if (options.json) {
-        output::write_json(io, {{"bucket", options.bucket},
-                                {"key", options.key},
-                                {"revision", revision}});
+        output::write_json(
+            io, {{"bucket", options.bucket}, {"key", options.key}, {"revision", revision}});
         return;
     }
     io.out << revision << "\n";
@@ -219,13 +221,16 @@ bool confirm(Runtime& runtime, const std::string& question) {
 
 void require_force_or_terminal(Runtime& runtime, bool force, const std::string& action) {
     if (!force && !runtime.io().stdin_is_tty) {
-        throw UsageError("refusing to " + action + " without confirmation: stdin is not a "
-                                                   "terminal",
+        throw UsageError("refusing to " + action
+                             + " without confirmation: stdin is not a "
+                               "terminal",
                          "add -f to do it without asking");
     }
 }
 
-std::string storage_name(jsStorageType t) { return t == js_MemoryStorage ? "memory" : "file"; }
+std::string storage_name(jsStorageType t) {
+    return t == js_MemoryStorage ? "memory" : "file";
+}
 
 std::string limit_text(std::int64_t v, bool bytes) {
     if (v <= 0) {
@@ -252,17 +257,16 @@ nlohmann::json bucket_json(const jsStreamInfo& si) {
         {"storage", storage_name(c.Storage)},
         {"replicas", c.Replicas},
         {"last_revision", si.State.LastSeq},
-        {"last_update", si.State.LastTime > 0 ? nlohmann::json(format_rfc3339(si.State.LastTime))
-                                              : nlohmann::json(nullptr)},
+        {"last_update",
+         si.State.LastTime > 0 ? nlohmann::json(format_rfc3339(si.State.LastTime))
+                               : nlohmann::json(nullptr)},
     };
     if (si.Cluster != nullptr) {
         nlohmann::json replicas = nlohmann::json::array();
         for (int i = 0; i < si.Cluster->ReplicasLen; ++i) {
             const jsPeerInfo& p = *si.Cluster->Replicas[i];
-            replicas.push_back({{"name", p.Name},
-                                {"current", p.Current},
-                                {"offline", p.Offline},
-                                {"lag", p.Lag}});
+            replicas.push_back(
+                {{"name", p.Name}, {"current", p.Current}, {"offline", p.Offline}, {"lag", p.Lag}});
         }
         j["cluster"] = {{"name", si.Cluster->Name != nullptr ? si.Cluster->Name : ""},
                         {"leader", si.Cluster->Leader != nullptr ? si.Cluster->Leader : ""},
@@ -322,16 +326,15 @@ struct Session {
 };
 
 // A compare-and-set rejection, naming the expected and the current revision.
-[[noreturn]] void throw_stale(nats::KvBucket& kv, const std::string& key,
-                              std::uint64_t expected) {
+[[noreturn]] void throw_stale(nats::KvBucket& kv, const std::string& key, std::uint64_t expected) {
     const auto history = kv.history(key, std::chrono::seconds(5));
     const std::string current =
         history.empty() ? std::string("none") : std::to_string(history.back().revision);
     throw Error(ExitCode::failure,
-                "update of " + in_quotes(key) + " rejected: the key changed (expected revision " +
-                    std::to_string(expected) + ", current " + current + "); nothing was written",
-                "read the latest value with `natty kv get " + kv.name() + " " + key +
-                    "` and retry with its revision");
+                "update of " + in_quotes(key) + " rejected: the key changed (expected revision "
+                    + std::to_string(expected) + ", current " + current + "); nothing was written",
+                "read the latest value with `natty kv get " + kv.name() + " " + key
+                    + "` and retry with its revision");
 }
 
 // What a running watch has done, for the summary and the resume point.
@@ -348,8 +351,8 @@ void print_change(Runtime& runtime, const KvWatchOptions& options, const nats::K
         output::write_json_line(io, record_json(r));
         return;
     }
-    io.out << "[" << format_time(r.created_ns) << "] " << nats::kv_op_name(r.op) << " "
-           << r.bucket << " > " << r.key << " @" << r.revision;
+    io.out << "[" << format_time(r.created_ns) << "] " << nats::kv_op_name(r.op) << " " << r.bucket
+           << " > " << r.key << " @" << r.revision;
     if (r.op == nats::KvOp::put) {
         io.out << ": " << render_value_inline(r.value, 0);
     }
@@ -374,8 +377,8 @@ std::string kv_bucket_problem(std::string_view name) {
         return "bucket name is empty";
     }
     for (const char c : name) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                        (c >= '0' && c <= '9') || c == '-' || c == '_';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                        || c == '-' || c == '_';
         if (!ok) {
             return "bucket name " + in_quotes(name) + " contains '" + std::string(1, c) + "'";
         }
@@ -468,8 +471,8 @@ bool is_displayable_text(std::string_view value) {
 }
 
 std::string render_value_inline(std::string_view value, std::size_t max) {
-    const bool text = is_displayable_text(value) &&
-                      value.find_first_of("\n\r") == std::string_view::npos;
+    const bool text =
+        is_displayable_text(value) && value.find_first_of("\n\r") == std::string_view::npos;
     std::string shown = text ? std::string(value) : "base64:" + output::base64_encode(value);
     if (max > 3 && shown.size() > max) {
         std::size_t cut = max - 3;
@@ -563,7 +566,8 @@ void run_kv_list(const KvBucketOptions& options, Runtime& runtime) {
     for (const auto* b : buckets) {
         const jsStreamConfig& c = *b->Config;
         table.add({std::string(c.Name).substr(k_stream_prefix.size()),
-                   c.Description != nullptr ? c.Description : "", std::to_string(b->State.Msgs),
+                   c.Description != nullptr ? c.Description : "",
+                   std::to_string(b->State.Msgs),
                    format_size(static_cast<std::int64_t>(b->State.Bytes)),
                    b->State.LastTime > 0 ? format_time(b->State.LastTime) : "never"});
     }
@@ -587,9 +591,10 @@ void run_kv_remove(const KvBucketOptions& options, Runtime& runtime) {
     require_force_or_terminal(runtime, options.force, "delete bucket " + in_quotes(options.bucket));
     Session s(runtime);
     const auto info = bucket_info(s.js, options.bucket);
-    if (!options.force &&
-        !confirm(runtime, "Delete bucket " + options.bucket + " and its " +
-                              std::to_string(info->State.Msgs) + " values?")) {
+    if (!options.force
+        && !confirm(runtime,
+                    "Delete bucket " + options.bucket + " and its "
+                        + std::to_string(info->State.Msgs) + " values?")) {
         runtime.io().note("natty: bucket " + options.bucket + " kept");
         return;
     }
@@ -599,11 +604,13 @@ void run_kv_remove(const KvBucketOptions& options, Runtime& runtime) {
 
 void run_kv_compact(const KvBucketOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
-    require_force_or_terminal(runtime, options.force, "compact bucket " + in_quotes(options.bucket));
+    require_force_or_terminal(
+        runtime, options.force, "compact bucket " + in_quotes(options.bucket));
     Session s(runtime);
     const auto before = bucket_info(s.js, options.bucket);
-    if (!options.force && !confirm(runtime, "Purge all deleted keys and their history from " +
-                                                options.bucket + "?")) {
+    if (!options.force
+        && !confirm(runtime,
+                    "Purge all deleted keys and their history from " + options.bucket + "?")) {
         runtime.io().note("natty: bucket " + options.bucket + " not compacted");
         return;
     }
@@ -614,9 +621,8 @@ void run_kv_compact(const KvBucketOptions& options, Runtime& runtime) {
         before->State.Msgs > after->State.Msgs ? before->State.Msgs - after->State.Msgs : 0;
     Io& io = runtime.io();
     if (options.json) {
-        output::write_json(io, {{"bucket", options.bucket},
-                                {"removed", removed},
-                                {"values", after->State.Msgs}});
+        output::write_json(
+            io, {{"bucket", options.bucket}, {"removed", removed}, {"values", after->State.Msgs}});
         return;
     }
     io.out << "Compacted " << options.bucket << ": removed " << removed << " messages, "
@@ -645,10 +651,10 @@ void run_kv_create(const KvKeyOptions& options, Runtime& runtime) {
     if (!revision) {
         const auto current = kv.get(options.key);
         throw Error(ExitCode::failure,
-                    "key " + in_quotes(options.key) + " already exists in bucket " +
-                        in_quotes(options.bucket) +
-                        (current ? " (revision " + std::to_string(current->revision) + ")" : "") +
-                        "; nothing was written",
+                    "key " + in_quotes(options.key) + " already exists in bucket "
+                        + in_quotes(options.bucket)
+                        + (current ? " (revision " + std::to_string(current->revision) + ")" : "")
+                        + "; nothing was written",
                     "use `natty kv update` with its revision, or `natty kv put` to overwrite");
     }
     print_revision(runtime, options, *revision);
@@ -741,8 +747,11 @@ void run_kv_history(const KvKeyOptions& options, Runtime& runtime) {
     io.out << "History for " << options.bucket << " > " << options.key << "\n\n";
     output::Table table({"Key", "Revision", "Op", "Created", "Length", "Value"});
     for (const auto& r : history) {
-        table.add({r.key, std::to_string(r.revision), nats::kv_op_name(r.op),
-                   format_time(r.created_ns), std::to_string(r.value.size()),
+        table.add({r.key,
+                   std::to_string(r.revision),
+                   nats::kv_op_name(r.op),
+                   format_time(r.created_ns),
+                   std::to_string(r.value.size()),
                    r.op == nats::KvOp::put ? render_value_inline(r.value, 40) : ""});
     }
     table.render(io);
@@ -798,8 +807,8 @@ void run_kv_watch(const KvWatchOptions& options, Runtime& runtime) {
         throw UsageError("invalid key pattern: " + problem,
                          "use keys with * for one token and > for the rest, e.g. users.*");
     }
-    const int starts = (options.updates_only ? 1 : 0) + (options.history ? 1 : 0) +
-                       (options.revision > 0 ? 1 : 0);
+    const int starts =
+        (options.updates_only ? 1 : 0) + (options.history ? 1 : 0) + (options.revision > 0 ? 1 : 0);
     if (starts > 1) {
         throw UsageError("--updates, --history and --revision choose where the watch starts; "
                          "give only one of them");
@@ -834,8 +843,8 @@ void run_kv_watch(const KvWatchOptions& options, Runtime& runtime) {
             try {
                 stream.resume(progress.last_revision + 1);
                 ++progress.resumes;
-                io.note("natty: watch resumed from revision " +
-                        std::to_string(progress.last_revision + 1));
+                io.note("natty: watch resumed from revision "
+                        + std::to_string(progress.last_revision + 1));
                 resume_needed = false;
                 last_activity = std::chrono::steady_clock::now();
             } catch (const Error& e) {
@@ -855,8 +864,8 @@ void run_kv_watch(const KvWatchOptions& options, Runtime& runtime) {
         if (const std::uint64_t now = nats::reconnect_count(s.connection); now != reconnects) {
             reconnects = now;
             just_reconnected = true;
-            io.note("natty: watch reconnected; continuing after revision " +
-                    std::to_string(progress.last_revision));
+            io.note("natty: watch reconnected; continuing after revision "
+                    + std::to_string(progress.last_revision));
         }
         if (ev.kind == nats::KvEvent::Kind::idle) {
             const auto probe_after =
@@ -864,8 +873,7 @@ void run_kv_watch(const KvWatchOptions& options, Runtime& runtime) {
             if (std::chrono::steady_clock::now() - last_activity > probe_after) {
                 last_activity = std::chrono::steady_clock::now();
                 just_reconnected = false;
-                if (nats::is_connected(s.connection) &&
-                    !stream.consumer_alive()) {
+                if (nats::is_connected(s.connection) && !stream.consumer_alive()) {
                     io.note("natty: watch consumer lost");
                     resume_needed = true;
                 }
@@ -892,10 +900,10 @@ void run_kv_watch(const KvWatchOptions& options, Runtime& runtime) {
     }
     io.flush_out();
     throw Error(ExitCode::interrupted,
-                "watch stopped by signal: " + std::to_string(progress.printed) +
-                    " changes printed, last revision " + std::to_string(progress.last_revision) +
-                    ", " + std::to_string(reconnects) + " reconnects, " +
-                    std::to_string(progress.resumes) + " resumes");
+                "watch stopped by signal: " + std::to_string(progress.printed)
+                    + " changes printed, last revision " + std::to_string(progress.last_revision)
+                    + ", " + std::to_string(reconnects) + " reconnects, "
+                    + std::to_string(progress.resumes) + " resumes");
 }
 
 void setup_kv(CLI::App& app, Runtime& runtime) {
@@ -911,9 +919,11 @@ void setup_kv(CLI::App& app, Runtime& runtime) {
     add->add_option("--ttl", add_opts->ttl, "Expire values after this long, e.g. 1h, 7d");
     add->add_option("--storage", add_opts->storage, "file or memory (default file)");
     add->add_option("--replicas", add_opts->replicas, "Replicas in a cluster, 1..5 (default 1)");
-    add->add_option("--max-value-size", add_opts->max_value_size,
+    add->add_option("--max-value-size",
+                    add_opts->max_value_size,
                     "Largest value, e.g. 1KB, 1MiB (default unlimited)");
-    add->add_option("--max-bucket-size", add_opts->max_bucket_size,
+    add->add_option("--max-bucket-size",
+                    add_opts->max_bucket_size,
                     "Largest bucket, e.g. 100MB, 1GiB (default unlimited)");
     add->add_flag("-j,--json", add_opts->json, "JSON output");
     add->callback([add_opts, &runtime] { run_kv_add(*add_opts, runtime); });
@@ -946,7 +956,8 @@ void setup_kv(CLI::App& app, Runtime& runtime) {
     compact->callback([compact_opts, &runtime] { run_kv_compact(*compact_opts, runtime); });
 
     // Registers a subcommand on BUCKET KEY with its extra arguments and flags.
-    auto key_command = [&](const std::string& name, const std::string& help,
+    auto key_command = [&](const std::string& name,
+                           const std::string& help,
                            void (*run)(const KvKeyOptions&, Runtime&)) {
         auto opts = std::make_shared<KvKeyOptions>();
         auto* cmd = kv->add_subcommand(name, help);
@@ -960,20 +971,19 @@ void setup_kv(CLI::App& app, Runtime& runtime) {
     put->add_option("value", put_opts->value, "Value (default: read stdin)");
     put->add_flag("-j,--json", put_opts->json, "JSON output");
 
-    auto [create, create_opts] =
-        key_command("create", "Set a key only if it has no value; prints the revision",
-                    run_kv_create);
+    auto [create, create_opts] = key_command(
+        "create", "Set a key only if it has no value; prints the revision", run_kv_create);
     create->add_option("key", create_opts->key, "Key")->required();
     create->add_option("value", create_opts->value, "Value (default: read stdin)");
     create->add_flag("-j,--json", create_opts->json, "JSON output");
 
-    auto [update, update_opts] = key_command(
-        "update", "Set a key only if REVISION is still its latest (compare-and-set)",
-        run_kv_update);
+    auto [update, update_opts] =
+        key_command("update",
+                    "Set a key only if REVISION is still its latest (compare-and-set)",
+                    run_kv_update);
     update->add_option("key", update_opts->key, "Key")->required();
     update->add_option("value", update_opts->value, "Value")->required();
-    update->add_option("revision", update_opts->revision, "Expected latest revision")
-        ->required();
+    update->add_option("revision", update_opts->revision, "Expected latest revision")->required();
     update->add_flag("-j,--json", update_opts->json, "JSON output");
 
     auto [get, get_opts] = key_command("get", "Show a key's value", run_kv_get);
@@ -983,8 +993,7 @@ void setup_kv(CLI::App& app, Runtime& runtime) {
     get->add_flag("--raw", get_opts->raw, "Write the value's exact bytes, nothing else");
     get->add_flag("-j,--json", get_opts->json, "JSON output");
 
-    auto [del, del_opts] =
-        key_command("del", "Delete a key (its history is kept)", run_kv_delete);
+    auto [del, del_opts] = key_command("del", "Delete a key (its history is kept)", run_kv_delete);
     del->add_option("key", del_opts->key, "Key")->required();
 
     auto [purge, purge_opts] =

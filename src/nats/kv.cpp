@@ -38,9 +38,12 @@ using ConsumerInfoHandle = Handle<jsConsumerInfo, jsConsumerInfo_Destroy>;
 
 KvOp op_of(kvOperation op) {
     switch (op) {
-    case kvOp_Delete: return KvOp::del;
-    case kvOp_Purge: return KvOp::purge;
-    default: return KvOp::put;
+    case kvOp_Delete:
+        return KvOp::del;
+    case kvOp_Purge:
+        return KvOp::purge;
+    default:
+        return KvOp::put;
     }
 }
 
@@ -62,8 +65,9 @@ KvRecord record_of(kvEntry* entry) {
 
 int checked_length(const std::string& value) {
     if (value.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-        throw NatsError(NATS_INVALID_ARG, "value of " + std::to_string(value.size()) +
-                                              " bytes is too large for nats.c");
+        throw NatsError(NATS_INVALID_ARG,
+                        "value of " + std::to_string(value.size())
+                            + " bytes is too large for nats.c");
     }
     return static_cast<int>(value.size());
 }
@@ -71,17 +75,20 @@ int checked_length(const std::string& value) {
 // True when the last error says the expected revision was not the latest (CAS failure).
 bool is_wrong_sequence(natsStatus status) {
     const std::string detail = last_error_detail(status);
-    return detail.find("wrong last sequence") != std::string::npos ||
-           detail.find("key exists") != std::string::npos;
+    return detail.find("wrong last sequence") != std::string::npos
+           || detail.find("key exists") != std::string::npos;
 }
 
 } // namespace
 
 const char* kv_op_name(KvOp op) {
     switch (op) {
-    case KvOp::del: return "DEL";
-    case KvOp::purge: return "PURGE";
-    default: return "PUT";
+    case KvOp::del:
+        return "DEL";
+    case KvOp::purge:
+        return "PURGE";
+    default:
+        return "PUT";
     }
 }
 
@@ -136,7 +143,8 @@ StreamInfoHandle kv_bucket_stream(JetStream& js, const std::string& bucket) {
 }
 
 void kv_delete_bucket(JetStream& js, const std::string& bucket) {
-    check_js(js_DeleteKeyValue(js.get(), bucket.c_str()), static_cast<jsErrCode>(0),
+    check_js(js_DeleteKeyValue(js.get(), bucket.c_str()),
+             static_cast<jsErrCode>(0),
              "delete bucket \"" + bucket + "\"");
 }
 
@@ -189,9 +197,9 @@ KvBucket KvBucket::create(JetStream& js, const KvBucketConfig& config) {
 std::optional<KvRecord> KvBucket::get(const std::string& key,
                                       std::optional<std::uint64_t> revision) {
     kvEntry* raw = nullptr;
-    const natsStatus status =
-        revision ? kvStore_GetRevision(&raw, m_kv.get(), key.c_str(), *revision)
-                 : kvStore_Get(&raw, m_kv.get(), key.c_str());
+    const natsStatus status = revision
+                                  ? kvStore_GetRevision(&raw, m_kv.get(), key.c_str(), *revision)
+                                  : kvStore_Get(&raw, m_kv.get(), key.c_str());
     if (status == NATS_NOT_FOUND) {
         return std::nullopt;
     }
@@ -218,8 +226,8 @@ std::optional<std::uint64_t> KvBucket::create(const std::string& key, const std:
     return rev;
 }
 
-std::optional<std::uint64_t> KvBucket::update(const std::string& key, const std::string& value,
-                                              std::uint64_t last) {
+std::optional<std::uint64_t>
+KvBucket::update(const std::string& key, const std::string& value, std::uint64_t last) {
     std::uint64_t rev = 0;
     const natsStatus status =
         kvStore_Update(&rev, m_kv.get(), key.c_str(), value.data(), checked_length(value), last);
@@ -268,7 +276,8 @@ void KvBucket::purge_deletes(JetStream& js, Duration timeout) {
         check(jsOptions_Init(&opts), "initialise JetStream options");
         opts.Stream.Purge.Subject = subject.c_str();
         jsErrCode code = static_cast<jsErrCode>(0);
-        check_js(js_PurgeStream(js.get(), stream.c_str(), &opts, &code), code,
+        check_js(js_PurgeStream(js.get(), stream.c_str(), &opts, &code),
+                 code,
                  "purge \"" + key + "\" in bucket \"" + m_name + "\"");
     }
 }
@@ -304,9 +313,9 @@ std::vector<std::string> KvBucket::keys(const std::string& filter, Duration time
         kvEntry* entry = nullptr;
         const natsStatus status = kvWatcher_Next(&entry, watcher.get(), to_millis(timeout));
         if (status == NATS_TIMEOUT) {
-            throw NatsError(NATS_TIMEOUT, "listing the keys of bucket \"" + m_name +
-                                              "\" timed out after " + std::to_string(out.size()) +
-                                              " keys; the list is incomplete",
+            throw NatsError(NATS_TIMEOUT,
+                            "listing the keys of bucket \"" + m_name + "\" timed out after "
+                                + std::to_string(out.size()) + " keys; the list is incomplete",
                             "raise --timeout");
         }
         check(status, "list the keys of bucket \"" + m_name + "\"");
@@ -321,8 +330,11 @@ std::vector<std::string> KvBucket::keys(const std::string& filter, Duration time
     return out;
 }
 
-KvChangeStream::KvChangeStream(JetStream& js, std::string bucket, std::string filter,
-                               KvStart start, std::uint64_t start_revision)
+KvChangeStream::KvChangeStream(JetStream& js,
+                               std::string bucket,
+                               std::string filter,
+                               KvStart start,
+                               std::uint64_t start_revision)
     : m_js(&js), m_bucket(std::move(bucket)), m_filter(std::move(filter)),
       m_prefix("$KV." + m_bucket + ".") {
     subscribe(start, start_revision);
@@ -337,9 +349,15 @@ void KvChangeStream::subscribe(KvStart start, std::uint64_t start_revision) {
     so.Stream = stream.c_str();
     so.Ordered = true;
     switch (start) {
-    case KvStart::last_per_key: so.Config.DeliverPolicy = js_DeliverLastPerSubject; break;
-    case KvStart::all: so.Config.DeliverPolicy = js_DeliverAll; break;
-    case KvStart::new_only: so.Config.DeliverPolicy = js_DeliverNew; break;
+    case KvStart::last_per_key:
+        so.Config.DeliverPolicy = js_DeliverLastPerSubject;
+        break;
+    case KvStart::all:
+        so.Config.DeliverPolicy = js_DeliverAll;
+        break;
+    case KvStart::new_only:
+        so.Config.DeliverPolicy = js_DeliverNew;
+        break;
     case KvStart::revision:
         so.Config.DeliverPolicy = js_DeliverByStartSequence;
         so.Config.OptStartSeq = std::max<std::uint64_t>(start_revision, 1);
@@ -347,8 +365,8 @@ void KvChangeStream::subscribe(KvStart start, std::uint64_t start_revision) {
     }
     natsSubscription* raw = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
-    const natsStatus status = js_SubscribeSync(&raw, m_js->get(), subject.c_str(), nullptr, &so,
-                                               &code);
+    const natsStatus status =
+        js_SubscribeSync(&raw, m_js->get(), subject.c_str(), nullptr, &so, &code);
     if (status == NATS_NOT_FOUND) {
         throw NatsError(NATS_NOT_FOUND, "bucket \"" + m_bucket + "\" not found");
     }

@@ -54,10 +54,22 @@ struct KvFixture {
 
 TEST_CASE("kv add, ls, info and rm manage buckets") {
     KvFixture f;
-    const json added = json::parse(f.ok({"kv", "add", "GAME", "--history", "5", "--ttl", "1h",
-                                         "--storage", "memory", "--max-value-size", "1KB",
-                                         "--max-bucket-size", "1MiB", "--description",
-                                         "match state", "--json"}));
+    const json added = json::parse(f.ok({"kv",
+                                         "add",
+                                         "GAME",
+                                         "--history",
+                                         "5",
+                                         "--ttl",
+                                         "1h",
+                                         "--storage",
+                                         "memory",
+                                         "--max-value-size",
+                                         "1KB",
+                                         "--max-bucket-size",
+                                         "1MiB",
+                                         "--description",
+                                         "match state",
+                                         "--json"}));
     CHECK(added["bucket"] == "GAME");
     CHECK(added["stream"] == "KV_GAME");
     CHECK(added["history"] == 5);
@@ -73,9 +85,10 @@ TEST_CASE("kv add, ls, info and rm manage buckets") {
     f.ok({"kv", "put", "LOBBY", "p1", "waiting"});
 
     const std::string table = f.ok({"kv", "ls"});
-    CHECK_THAT(table, Catch::Matches("Bucket +Description +Values +Size +Last Update\n"
-                                     "GAME +match state +0 +0 B +never\n"
-                                     "LOBBY +1 +[0-9]+ B +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}\n"));
+    CHECK_THAT(table,
+               Catch::Matches("Bucket +Description +Values +Size +Last Update\n"
+                              "GAME +match state +0 +0 B +never\n"
+                              "LOBBY +1 +[0-9]+ B +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}\n"));
     CHECK(f.ok({"kv", "ls", "--names"}) == "GAME\nLOBBY\n");
     const json list = json::parse(f.ok({"kv", "ls", "--json"}));
     REQUIRE(list.size() == 2);
@@ -87,15 +100,16 @@ TEST_CASE("kv add, ls, info and rm manage buckets") {
     CHECK(info["last_revision"] == 1);
     CHECK(info["storage"] == "file");
     CHECK_THAT(f.ok({"kv", "info", "GAME"}),
-               Catch::Contains("Maximum Value Size: 1.0 KiB") &&
-                   Catch::Contains("Description: match state") &&
-                   Catch::Contains("Maximum Age: 1h0m0s"));
+               Catch::Contains("Maximum Value Size: 1.0 KiB")
+                   && Catch::Contains("Description: match state")
+                   && Catch::Contains("Maximum Age: 1h0m0s"));
 
     // Without a terminal rm refuses unless -f, and the bucket stays.
     const RunResult refused = f.natty({"kv", "rm", "LOBBY"});
     CHECK(refused.exit_code == 2);
-    CHECK_THAT(refused.err, Catch::Contains("refusing to delete bucket \"LOBBY\"") &&
-                                Catch::Contains("hint: add -f"));
+    CHECK_THAT(refused.err,
+               Catch::Contains("refusing to delete bucket \"LOBBY\"")
+                   && Catch::Contains("hint: add -f"));
     CHECK(f.ok({"kv", "ls", "--names"}) == "GAME\nLOBBY\n");
     f.ok({"kv", "rm", "LOBBY", "-f"});
     f.ok({"kv", "rm", "GAME", "-f"});
@@ -120,8 +134,9 @@ TEST_CASE("kv put prints the revision and get shows text, binary and empty value
     CHECK(f.ok({"kv", "get", "B", "player.1", "--revision", "1", "--raw"}) == "ready");
     CHECK(f.ok({"kv", "get", "B", "blob", "--raw"}) == binary);
     const std::string shown = f.ok({"kv", "get", "B", "blob"});
-    CHECK_THAT(shown, Catch::Contains("(binary value, 4 bytes, shown as base64") &&
-                          Catch::Contains("AAH/Cg==\n"));
+    CHECK_THAT(shown,
+               Catch::Contains("(binary value, 4 bytes, shown as base64")
+                   && Catch::Contains("AAH/Cg==\n"));
     CHECK(shown.find(binary) == std::string::npos);
     CHECK_THAT(f.ok({"kv", "get", "B", "empty"}), Catch::Contains("(empty value)"));
 
@@ -143,13 +158,15 @@ TEST_CASE("kv create, update, revert, del, purge, history, keys and compact") {
     CHECK(f.ok({"kv", "create", "B", "k", "v1"}) == "1\n");
     const RunResult exists = f.natty({"kv", "create", "B", "k", "again"});
     CHECK(exists.exit_code == 1);
-    CHECK_THAT(exists.err, Catch::Contains("key \"k\" already exists in bucket \"B\" "
-                                           "(revision 1); nothing was written"));
+    CHECK_THAT(exists.err,
+               Catch::Contains("key \"k\" already exists in bucket \"B\" "
+                               "(revision 1); nothing was written"));
     CHECK(f.ok({"kv", "update", "B", "k", "v2", "1"}) == "2\n");
     const RunResult stale = f.natty({"kv", "update", "B", "k", "v3", "1"});
     CHECK(stale.exit_code == 1);
-    CHECK_THAT(stale.err, Catch::Contains("update of \"k\" rejected: the key changed (expected "
-                                          "revision 1, current 2); nothing was written"));
+    CHECK_THAT(stale.err,
+               Catch::Contains("update of \"k\" rejected: the key changed (expected "
+                               "revision 1, current 2); nothing was written"));
     CHECK(f.ok({"kv", "get", "B", "k", "--raw"}) == "v2");
 
     CHECK(f.ok({"kv", "revert", "B", "k", "1"}) == "3\n");
@@ -201,8 +218,9 @@ TEST_CASE("kv errors: missing bucket and key, invalid input, sizes") {
 
     const RunResult no_bucket = f.natty({"kv", "get", "gamma", "k"});
     CHECK(no_bucket.exit_code == 7);
-    CHECK_THAT(no_bucket.err, Catch::Contains("natty: error: bucket \"gamma\" not found") &&
-                                  Catch::Contains("hint: buckets here: alpha, beta"));
+    CHECK_THAT(no_bucket.err,
+               Catch::Contains("natty: error: bucket \"gamma\" not found")
+                   && Catch::Contains("hint: buckets here: alpha, beta"));
     CHECK(f.natty({"kv", "put", "gamma", "k", "v"}).exit_code == 7);
     CHECK(f.natty({"kv", "info", "gamma"}).exit_code == 7);
     CHECK(f.natty({"kv", "watch", "gamma"}).exit_code == 7);
@@ -233,13 +251,15 @@ TEST_CASE("kv errors: missing bucket and key, invalid input, sizes") {
 
     const RunResult too_big = f.natty({"kv", "put", "beta", "k"}, std::string(101, 'x'));
     CHECK(too_big.exit_code == 2);
-    CHECK_THAT(too_big.err, Catch::Contains("value of 101 bytes is larger than bucket \"beta\" "
-                                            "allows (max value size 100 bytes)"));
+    CHECK_THAT(too_big.err,
+               Catch::Contains("value of 101 bytes is larger than bucket \"beta\" "
+                               "allows (max value size 100 bytes)"));
     CHECK(f.natty({"kv", "get", "beta", "k"}).exit_code == 7);
     const RunResult over_payload = f.natty({"kv", "put", "alpha", "k"}, std::string(5000, 'x'));
     CHECK(over_payload.exit_code == 2);
-    CHECK_THAT(over_payload.err, Catch::Contains("value of 5000 bytes is larger than the "
-                                                 "server's max_payload of 4096 bytes"));
+    CHECK_THAT(over_payload.err,
+               Catch::Contains("value of 5000 bytes is larger than the "
+                               "server's max_payload of 4096 bytes"));
     CHECK(f.ok({"kv", "get", "alpha", "k", "--raw"}) == "v");
 }
 
@@ -248,8 +268,7 @@ TEST_CASE("kv usage errors are reported before connecting") {
     RunOptions o;
     o.env = {{"HOME", dir.path().string()}, {"XDG_CONFIG_HOME", dir.path().string()}};
     // Nothing listens on port 1: a connection attempt would fail with exit 4, not 2.
-    const std::vector<std::string> base = {natty_bin(), "--no-context", "-s",
-                                           "nats://127.0.0.1:1"};
+    const std::vector<std::string> base = {natty_bin(), "--no-context", "-s", "nats://127.0.0.1:1"};
     auto with = [&](std::vector<std::string> args) {
         std::vector<std::string> argv = base;
         argv.insert(argv.end(), args.begin(), args.end());

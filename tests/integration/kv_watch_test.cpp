@@ -103,9 +103,10 @@ TEST_CASE("kv watch prints initial values, then changes, and exits 130 on SIGINT
     ok(dir, url, {"kv", "del", "B", "a"});
     REQUIRE(watch->wait_for_output("DEL B > a @4", 10s));
     const RunResult r = stop_watch(*watch);
-    CHECK_THAT(r.out, Catch::Matches("\\[[-0-9: ]+\\] PUT B > a @2: 2\n"
-                                     "\\[[-0-9: ]+\\] PUT B > bin @3: base64:/wE=\n"
-                                     "\\[[-0-9: ]+\\] DEL B > a @4\n"));
+    CHECK_THAT(r.out,
+               Catch::Matches("\\[[-0-9: ]+\\] PUT B > a @2: 2\n"
+                              "\\[[-0-9: ]+\\] PUT B > bin @3: base64:/wE=\n"
+                              "\\[[-0-9: ]+\\] DEL B > a @4\n"));
 
     SECTION("--history --json gives every revision kept as JSON Lines") {
         auto all = Child::spawn(natty_argv(url, {"kv", "watch", "B", "--history", "--json"}),
@@ -123,13 +124,12 @@ TEST_CASE("kv watch prints initial values, then changes, and exits 130 on SIGINT
         REQUIRE(from->wait_for_output("end of initial values", 10s, true));
         ok(dir, url, {"kv", "put", "B", "c", "x"});
         REQUIRE(from->wait_for_output(revision_needle(5), 10s));
-        CHECK(revisions_of(json_lines(stop_watch(*from).out)) ==
-              std::vector<std::uint64_t>{2, 3, 5});
+        CHECK(revisions_of(json_lines(stop_watch(*from).out))
+              == std::vector<std::uint64_t>{2, 3, 5});
     }
     SECTION("--updates skips the current values; a key filter limits the keys") {
         auto updates = Child::spawn(
-            natty_argv(url, {"kv", "watch", "B", "c.*", "--updates", "--json"}),
-            home_options(dir));
+            natty_argv(url, {"kv", "watch", "B", "c.*", "--updates", "--json"}), home_options(dir));
         REQUIRE(updates->wait_for_output("end of initial values", 10s, true));
         ok(dir, url, {"kv", "put", "B", "other", "x"});
         ok(dir, url, {"kv", "put", "B", "c.1", "y"});
@@ -161,8 +161,7 @@ TEST_CASE("kv watch sees every revision once and in order while another process 
     auto server = jetstream_server(dir);
     const std::string url = server->url();
     ok(dir, url, {"kv", "add", "B"});
-    auto watch =
-        Child::spawn(natty_argv(url, {"kv", "watch", "B", "--json"}), home_options(dir));
+    auto watch = Child::spawn(natty_argv(url, {"kv", "watch", "B", "--json"}), home_options(dir));
     REQUIRE(watch->wait_for_output("end of initial values", 10s, true));
 
     // One writer process putting 1 000 keys and overwriting every tenth once more.
@@ -193,8 +192,7 @@ TEST_CASE("kv watch resumes after the server is killed and restarted") {
     auto server = jetstream_server(dir);
     const std::string url = server->url();
     ok(dir, url, {"kv", "add", "B", "--storage", "file"});
-    auto watch =
-        Child::spawn(natty_argv(url, {"kv", "watch", "B", "--json"}), home_options(dir));
+    auto watch = Child::spawn(natty_argv(url, {"kv", "watch", "B", "--json"}), home_options(dir));
     REQUIRE(watch->wait_for_output("end of initial values", 10s, true));
     for (int i = 1; i <= 3; ++i) {
         ok(dir, url, {"kv", "put", "B", "k", std::to_string(i)});
@@ -266,8 +264,7 @@ TEST_CASE("kv watch continues without gaps or duplicates after the client was st
     auto server = jetstream_server(dir);
     const std::string url = server->url();
     ok(dir, url, {"kv", "add", "B", "--history", "10"});
-    auto watch =
-        Child::spawn(natty_argv(url, {"kv", "watch", "B", "--json"}), home_options(dir));
+    auto watch = Child::spawn(natty_argv(url, {"kv", "watch", "B", "--json"}), home_options(dir));
     REQUIRE(watch->wait_for_output("end of initial values", 10s, true));
     ok(dir, url, {"kv", "put", "B", "k", "0"});
     REQUIRE(watch->wait_for_output(revision_needle(1), 10s));

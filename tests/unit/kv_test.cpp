@@ -14,8 +14,17 @@ TEST_CASE("kv keys follow ADR-8 and reject what Go clients would reject") {
         INFO(ok);
         CHECK(kv_key_problem(ok).empty());
     }
-    for (const char* bad : {"", ".a", "a.", "foo..bar", "a b", "*", ">", "a.*", "back\\slash",
-                            "caf\xc3\xa9", "a\tb"}) {
+    for (const char* bad : {"",
+                            ".a",
+                            "a.",
+                            "foo..bar",
+                            "a b",
+                            "*",
+                            ">",
+                            "a.*",
+                            "back\\slash",
+                            "caf\xc3\xa9",
+                            "a\tb"}) {
         INFO(bad);
         CHECK_FALSE(kv_key_problem(bad).empty());
     }
@@ -80,7 +89,10 @@ TEST_CASE("kv values render safely on one line") {
     CHECK(render_value_inline("\x1b[31mred", 0).rfind("base64:", 0) == 0);
     CHECK(render_value_inline("abcdefghij", 8) == "abcde...");
     // A cut never splits a multi-byte character.
-    CHECK(render_value_inline("a\xc3\xa9" "bcd", 5) == "a...");
+    CHECK(render_value_inline("a\xc3\xa9"
+                              "bcd",
+                              5)
+          == "a...");
 }
 
 TEST_CASE("kv multi-line views show text but not control characters or invalid UTF-8") {

@@ -13,7 +13,7 @@ struct KvAddOptions {
     std::string bucket;
     std::string description;
     int history = 1;
-    std::string ttl;             // Go duration, "" = no limit
+    std::string ttl; // Go duration, "" = no limit
     std::string storage = "file";
     int replicas = 1;
     std::string max_value_size;  // "" = unlimited

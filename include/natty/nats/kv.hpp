@@ -60,8 +60,8 @@ public:
     // Creates key; nullopt when it already exists with a value.
     std::optional<std::uint64_t> create(const std::string& key, const std::string& value);
     // Compare-and-set on the key's last revision; nullopt when that revision is not the latest.
-    std::optional<std::uint64_t> update(const std::string& key, const std::string& value,
-                                        std::uint64_t last);
+    std::optional<std::uint64_t>
+    update(const std::string& key, const std::string& value, std::uint64_t last);
     void del(const std::string& key);
     void purge(const std::string& key);
     // Removes every delete/purge marker and the history of deleted keys, whatever their age.
@@ -115,7 +115,10 @@ struct KvEvent {
 class KvChangeStream {
 public:
     // Subscribes at once; throws NatsError on failure (bucket not found: NATS_NOT_FOUND).
-    KvChangeStream(JetStream& js, std::string bucket, std::string filter, KvStart start,
+    KvChangeStream(JetStream& js,
+                   std::string bucket,
+                   std::string filter,
+                   KvStart start,
                    std::uint64_t start_revision = 0);
 
     // The next change; kind idle when nothing arrived within `timeout`. Throws NatsError when the
