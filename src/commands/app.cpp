@@ -1,6 +1,7 @@
 #include <natty/commands/app.hpp>
 #include <natty/commands/complete.hpp>
 #include <natty/commands/context.hpp>
+#include <natty/commands/kv.hpp>
 #include <natty/commands/rtt.hpp>
 #include <natty/commands/server.hpp>
 #include <natty/error.hpp>
@@ -27,6 +28,7 @@ void register_commands(CLI::App& app, Runtime& runtime) {
     setup_context(app, runtime);
     setup_server(app, runtime);
     setup_rtt(app, runtime);
+    setup_kv(app, runtime);
 }
 
 void print_error(Io& io, const std::string& message, const std::string& hint) {

@@ -1,0 +1,88 @@
+#pragma once
+
+#include <natty/commands/runtime.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace natty {
+
+struct KvAddOptions {
+    std::string bucket;
+    std::string description;
+    int history = 1;
+    std::string ttl; // Go duration, "" = no limit
+    std::string storage = "file";
+    int replicas = 1;
+    std::string max_value_size;  // "" = unlimited
+    std::string max_bucket_size; // "" = unlimited
+    bool json = false;
+};
+
+struct KvBucketOptions {
+    std::string bucket;
+    bool json = false;
+    bool names = false;
+    bool force = false;
+};
+
+struct KvKeyOptions {
+    std::string bucket;
+    std::string key;
+    std::optional<std::string> value; // absent = read stdin
+    std::uint64_t revision = 0;       // get --revision, update/revert REV
+    bool has_revision = false;
+    bool raw = false;
+    bool json = false;
+};
+
+struct KvWatchOptions {
+    std::string bucket;
+    std::string filter = ">";
+    bool updates_only = false;
+    bool history = false;
+    bool no_deletes = false;
+    std::uint64_t revision = 0; // 0 = not given
+    bool json = false;
+};
+
+// Registers `natty kv ...`.
+void setup_kv(CLI::App& app, Runtime& runtime);
+
+void run_kv_add(const KvAddOptions& options, Runtime& runtime);
+void run_kv_list(const KvBucketOptions& options, Runtime& runtime);
+void run_kv_info(const KvBucketOptions& options, Runtime& runtime);
+void run_kv_remove(const KvBucketOptions& options, Runtime& runtime);
+void run_kv_compact(const KvBucketOptions& options, Runtime& runtime);
+void run_kv_put(const KvKeyOptions& options, Runtime& runtime);
+void run_kv_create(const KvKeyOptions& options, Runtime& runtime);
+void run_kv_update(const KvKeyOptions& options, Runtime& runtime);
+void run_kv_get(const KvKeyOptions& options, Runtime& runtime);
+void run_kv_delete(const KvKeyOptions& options, Runtime& runtime);
+void run_kv_purge(const KvKeyOptions& options, Runtime& runtime);
+void run_kv_history(const KvKeyOptions& options, Runtime& runtime);
+void run_kv_revert(const KvKeyOptions& options, Runtime& runtime);
+void run_kv_keys(const KvKeyOptions& options, Runtime& runtime);
+void run_kv_watch(const KvWatchOptions& options, Runtime& runtime);
+
+// Why `key` is not a valid KV key (ADR-8: [-/_=.a-zA-Z0-9]+, no leading, trailing or double
+// dot), or "" when it is valid. Backslash is rejected although nats.c accepts it (Go interop).
+std::string kv_key_problem(std::string_view key);
+// Like kv_key_problem but for watch/keys filters, which may use `*` and `>` tokens.
+std::string kv_filter_problem(std::string_view filter);
+// Why `name` is not a valid bucket name ([a-zA-Z0-9_-]+), or "".
+std::string kv_bucket_problem(std::string_view name);
+// "1024", "1KB", "1MiB", "1.5GB"...: K/M/G/T with or without B or iB are powers of 1024, as in
+// the Go CLI; "-1" or "unlimited" gives -1. Throws UsageError naming `what`.
+std::int64_t parse_size(std::string_view text, std::string_view what);
+// "1.0 MiB"-style sizes for tables.
+std::string format_size(std::int64_t bytes);
+// A value for a one-line view: text as is (cut to `max` characters with "..."), anything with
+// control characters or invalid UTF-8 as "base64:<data>", the empty value as "" .
+std::string render_value_inline(std::string_view value, std::size_t max);
+// True when the value can be shown as text in a multi-line view (UTF-8, only \n \t \r controls).
+bool is_displayable_text(std::string_view value);
+
+} // namespace natty

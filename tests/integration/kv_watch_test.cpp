@@ -1,0 +1,285 @@
+#include "nats_server.hpp"
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace natty::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+RunOptions home_options(const TempDir& dir) {
+    RunOptions o;
+    o.env = {{"HOME", dir.path().string()}, {"XDG_CONFIG_HOME", dir.path().string()}};
+    return o;
+}
+
+std::vector<std::string> natty_argv(const std::string& url, std::vector<std::string> args) {
+    std::vector<std::string> argv = {natty_bin(), "--no-context", "-s", url};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+}
+
+// Runs natty and requires success; returns stdout.
+std::string ok(const TempDir& dir, const std::string& url, std::vector<std::string> args) {
+    const RunResult r = run(natty_argv(url, std::move(args)), home_options(dir));
+    INFO("stderr: " << r.err);
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+}
+
+// The watch's JSON Lines, parsed.
+std::vector<json> json_lines(const std::string& out) {
+    std::vector<json> lines;
+    std::istringstream in(out);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.empty()) {
+            lines.push_back(json::parse(line));
+        }
+    }
+    return lines;
+}
+
+std::vector<std::uint64_t> revisions_of(const std::vector<json>& lines) {
+    std::vector<std::uint64_t> revs;
+    for (const auto& l : lines) {
+        revs.push_back(l["revision"].get<std::uint64_t>());
+    }
+    return revs;
+}
+
+std::vector<std::uint64_t> range(std::uint64_t from, std::uint64_t to) {
+    std::vector<std::uint64_t> out;
+    for (std::uint64_t i = from; i <= to; ++i) {
+        out.push_back(i);
+    }
+    return out;
+}
+
+std::string revision_needle(std::uint64_t revision) {
+    return "\"revision\":" + std::to_string(revision) + "}";
+}
+
+// Stops the watch with SIGINT and checks the interrupted exit and summary.
+RunResult stop_watch(Child& watch) {
+    watch.signal(SIGINT);
+    RunResult r = watch.wait(10s);
+    CHECK(r.exit_code == 130);
+    CHECK_THAT(r.err, Catch::Contains("watch stopped by signal"));
+    return r;
+}
+
+std::unique_ptr<NatsServer> jetstream_server(const TempDir& dir) {
+    ServerOptions opts;
+    opts.jetstream = true;
+    return NatsServer::start(opts, dir.path() / "server");
+}
+
+} // namespace
+
+TEST_CASE("kv watch prints initial values, then changes, and exits 130 on SIGINT") {
+    TempDir dir;
+    auto server = jetstream_server(dir);
+    const std::string url = server->url();
+    ok(dir, url, {"kv", "add", "B", "--history", "5"});
+    ok(dir, url, {"kv", "put", "B", "a", "1"});
+    ok(dir, url, {"kv", "put", "B", "a", "2"});
+    ok(dir, url, {"kv", "put", "B", "bin", std::string("\xff\x01", 2)});
+
+    auto watch = Child::spawn(natty_argv(url, {"kv", "watch", "B"}), home_options(dir));
+    REQUIRE(watch->wait_for_output("end of initial values", 10s, true));
+    ok(dir, url, {"kv", "del", "B", "a"});
+    REQUIRE(watch->wait_for_output("DEL B > a @4", 10s));
+    const RunResult r = stop_watch(*watch);
+    CHECK_THAT(r.out,
+               Catch::Matches("\\[[-0-9: ]+\\] PUT B > a @2: 2\n"
+                              "\\[[-0-9: ]+\\] PUT B > bin @3: base64:/wE=\n"
+                              "\\[[-0-9: ]+\\] DEL B > a @4\n"));
+
+    SECTION("--history --json gives every revision kept as JSON Lines") {
+        auto all = Child::spawn(natty_argv(url, {"kv", "watch", "B", "--history", "--json"}),
+                                home_options(dir));
+        REQUIRE(all->wait_for_output(revision_needle(4), 10s));
+        const auto lines = json_lines(stop_watch(*all).out);
+        CHECK(revisions_of(lines) == range(1, 4));
+        CHECK(lines[2]["data_b64"] == "/wE=");
+        CHECK(lines[3]["operation"] == "DEL");
+    }
+    SECTION("--revision resumes at a revision; --no-deletes hides deletes") {
+        auto from = Child::spawn(
+            natty_argv(url, {"kv", "watch", "B", "--revision", "2", "--no-deletes", "--json"}),
+            home_options(dir));
+        REQUIRE(from->wait_for_output("end of initial values", 10s, true));
+        ok(dir, url, {"kv", "put", "B", "c", "x"});
+        REQUIRE(from->wait_for_output(revision_needle(5), 10s));
+        CHECK(revisions_of(json_lines(stop_watch(*from).out))
+              == std::vector<std::uint64_t>{2, 3, 5});
+    }
+    SECTION("--updates skips the current values; a key filter limits the keys") {
+        auto updates = Child::spawn(
+            natty_argv(url, {"kv", "watch", "B", "c.*", "--updates", "--json"}), home_options(dir));
+        REQUIRE(updates->wait_for_output("end of initial values", 10s, true));
+        ok(dir, url, {"kv", "put", "B", "other", "x"});
+        ok(dir, url, {"kv", "put", "B", "c.1", "y"});
+        REQUIRE(updates->wait_for_output(revision_needle(6), 10s));
+        const auto lines = json_lines(stop_watch(*updates).out);
+        REQUIRE(lines.size() == 1);
+        CHECK(lines[0]["key"] == "c.1");
+    }
+}
+
+TEST_CASE("kv watch on an empty bucket still reports the end of initial values") {
+    TempDir dir;
+    auto server = jetstream_server(dir);
+    ok(dir, server->url(), {"kv", "add", "E"});
+    auto watch = Child::spawn(natty_argv(server->url(), {"kv", "watch", "E"}), home_options(dir));
+    REQUIRE(watch->wait_for_output("end of initial values", 10s, true));
+    CHECK(stop_watch(*watch).out.empty());
+
+    // Also when resuming past the last revision.
+    ok(dir, server->url(), {"kv", "put", "E", "k", "v"});
+    auto later = Child::spawn(natty_argv(server->url(), {"kv", "watch", "E", "--revision", "5"}),
+                              home_options(dir));
+    REQUIRE(later->wait_for_output("end of initial values", 10s, true));
+    CHECK(stop_watch(*later).out.empty());
+}
+
+TEST_CASE("kv watch sees every revision once and in order while another process writes") {
+    TempDir dir;
+    auto server = jetstream_server(dir);
+    const std::string url = server->url();
+    ok(dir, url, {"kv", "add", "B"});
+    auto watch = Child::spawn(natty_argv(url, {"kv", "watch", "B", "--json"}), home_options(dir));
+    REQUIRE(watch->wait_for_output("end of initial values", 10s, true));
+
+    // One writer process putting 1 000 keys and overwriting every tenth once more.
+    const std::string script =
+        "i=0; while [ $i -lt 1000 ]; do \"$NATTY\" --no-context -s \"$URL\" kv put B k.$i v$i "
+        ">/dev/null || exit 1; if [ $((i % 10)) -eq 0 ]; then \"$NATTY\" --no-context -s \"$URL\" "
+        "kv put B k.$i again >/dev/null || exit 1; fi; i=$((i+1)); done";
+    RunOptions writer = home_options(dir);
+    writer.env["NATTY"] = natty_bin();
+    writer.env["URL"] = url;
+    writer.timeout = 120s;
+    const RunResult w = run({"/bin/sh", "-c", script}, writer);
+    INFO("writer stderr: " << w.err);
+    REQUIRE(w.exit_code == 0);
+
+    REQUIRE(watch->wait_for_output(revision_needle(1100), 30s));
+    const auto lines = json_lines(stop_watch(*watch).out);
+    CHECK(revisions_of(lines) == range(1, 1100));
+    std::set<std::string> keys;
+    for (const auto& l : lines) {
+        keys.insert(l["key"].get<std::string>());
+    }
+    CHECK(keys.size() == 1000);
+}
+
+TEST_CASE("kv watch resumes after the server is killed and restarted") {
+    TempDir dir;
+    auto server = jetstream_server(dir);
+    const std::string url = server->url();
+    ok(dir, url, {"kv", "add", "B", "--storage", "file"});
+    auto watch = Child::spawn(natty_argv(url, {"kv", "watch", "B", "--json"}), home_options(dir));
+    REQUIRE(watch->wait_for_output("end of initial values", 10s, true));
+    for (int i = 1; i <= 3; ++i) {
+        ok(dir, url, {"kv", "put", "B", "k", std::to_string(i)});
+    }
+    REQUIRE(watch->wait_for_output(revision_needle(3), 10s));
+
+    server->kill9();
+    REQUIRE(watch->wait_for_output("disconnected", 10s, true));
+    server->restart();
+    REQUIRE(watch->wait_for_output("reconnected", 15s, true));
+    for (int i = 4; i <= 6; ++i) {
+        ok(dir, url, {"kv", "put", "B", "k" + std::to_string(i), std::to_string(i)});
+    }
+    REQUIRE(watch->wait_for_output(revision_needle(6), 20s));
+    const RunResult r = stop_watch(*watch);
+    CHECK(revisions_of(json_lines(r.out)) == range(1, 6));
+    CHECK_THAT(r.err, Catch::Contains("watch reconnected; continuing after revision 3"));
+}
+
+TEST_CASE("kv watch on an R3 bucket survives the kill of the node it is connected to") {
+    TempDir dir;
+    ServerOptions common;
+    common.jetstream = true;
+    auto cluster = NatsCluster::start(common, dir.path() / "cluster");
+    const std::string all = cluster->urls();
+    ok(dir, all, {"kv", "add", "R", "--replicas", "3"});
+    const json info = json::parse(ok(dir, all, {"kv", "info", "R", "--json"}));
+    CHECK(info["replicas"] == 3);
+    CHECK_THAT(info["cluster"]["leader"].get<std::string>(), Catch::Matches("n[123]"));
+    CHECK(info["cluster"]["replicas"].size() == 2);
+
+    // Only n1's URL: the watch connects there and learns the others from the cluster.
+    auto watch = Child::spawn(natty_argv(cluster->node(0).url(), {"kv", "watch", "R", "--json"}),
+                              home_options(dir));
+    REQUIRE(watch->wait_for_output("end of initial values", 10s, true));
+    const std::string survivors = cluster->node(1).url() + "," + cluster->node(2).url();
+    for (int i = 1; i <= 5; ++i) {
+        ok(dir, survivors, {"kv", "put", "R", "k" + std::to_string(i), std::to_string(i)});
+    }
+    REQUIRE(watch->wait_for_output(revision_needle(5), 10s));
+
+    cluster->node(0).kill9();
+    REQUIRE(watch->wait_for_output("reconnected", 20s, true));
+    // Writes may fail briefly while the stream elects a new leader; retry each one.
+    std::uint64_t last = 5;
+    for (int i = 6; i <= 10; ++i) {
+        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        for (;;) {
+            const RunResult put =
+                run(natty_argv(survivors, {"kv", "put", "R", "k" + std::to_string(i), "v"}),
+                    home_options(dir));
+            if (put.exit_code == 0) {
+                last = std::stoull(put.out);
+                break;
+            }
+            REQUIRE(std::chrono::steady_clock::now() < deadline);
+            std::this_thread::sleep_for(250ms);
+        }
+    }
+    REQUIRE(watch->wait_for_output(revision_needle(last), 30s));
+    const RunResult r = stop_watch(*watch);
+    INFO("watch stderr: " << r.err);
+    CHECK(revisions_of(json_lines(r.out)) == range(1, last));
+    CHECK_THAT(r.err, Catch::Contains("reconnected"));
+}
+
+TEST_CASE("kv watch continues without gaps or duplicates after the client was stalled") {
+    TempDir dir;
+    auto server = jetstream_server(dir);
+    const std::string url = server->url();
+    ok(dir, url, {"kv", "add", "B", "--history", "10"});
+    auto watch = Child::spawn(natty_argv(url, {"kv", "watch", "B", "--json"}), home_options(dir));
+    REQUIRE(watch->wait_for_output("end of initial values", 10s, true));
+    ok(dir, url, {"kv", "put", "B", "k", "0"});
+    REQUIRE(watch->wait_for_output(revision_needle(1), 10s));
+
+    // Longer than two 5 s heartbeats, so nats.c sees missed heartbeats when the client resumes.
+    ::kill(watch->pid(), SIGSTOP);
+    for (int i = 1; i <= 20; ++i) {
+        ok(dir, url, {"kv", "put", "B", "k" + std::to_string(i % 4), std::to_string(i)});
+    }
+    std::this_thread::sleep_for(11s);
+    ::kill(watch->pid(), SIGCONT);
+    REQUIRE(watch->wait_for_output(revision_needle(21), 20s));
+    ok(dir, url, {"kv", "put", "B", "after", "x"});
+    REQUIRE(watch->wait_for_output(revision_needle(22), 20s));
+    const RunResult r = stop_watch(*watch);
+    INFO("watch stderr: " << r.err);
+    CHECK(revisions_of(json_lines(r.out)) == range(1, 22));
+}
