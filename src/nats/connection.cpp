@@ -17,6 +17,9 @@ struct Connection::State {
     std::optional<AsyncError> async_error;
     std::atomic<std::uint64_t> slow_consumer_events{0};
     std::atomic<bool> closing{false};
+    // The server in use, remembered on connect and reconnect: by the time the disconnected
+    // callback runs, nats.c already reports the server it will try next.
+    std::string current_url; // guarded by mutex
     std::condition_variable closed_cv;
     bool closed = false; // guarded by mutex
 
@@ -64,10 +67,14 @@ void on_error(natsConnection* /*nc*/, natsSubscription* sub, natsStatus err, voi
     }
 }
 
-void on_disconnected(natsConnection* nc, void* closure) {
+void on_disconnected(natsConnection* /*nc*/, void* closure) {
     auto* state = static_cast<Connection::State*>(closure);
     if (!state->closing.load()) {
-        std::string url = connected_url_of(nc);
+        std::string url;
+        {
+            std::lock_guard lock(state->mutex);
+            url = state->current_url;
+        }
         state->emit("natty: disconnected" + (url.empty() ? std::string() : " from " + url) +
                     ", reconnecting...");
     }
@@ -83,7 +90,12 @@ void on_closed(natsConnection* /*nc*/, void* closure) {
 
 void on_reconnected(natsConnection* nc, void* closure) {
     auto* state = static_cast<Connection::State*>(closure);
-    state->emit("natty: reconnected to " + connected_url_of(nc));
+    std::string url = connected_url_of(nc);
+    {
+        std::lock_guard lock(state->mutex);
+        state->current_url = url;
+    }
+    state->emit("natty: reconnected to " + url);
 }
 
 // Lists the distinct non-IP host of every URL, or "" when they differ or are IPs.
@@ -305,6 +317,10 @@ Connection Connection::connect(const Settings& settings, ConnectOptions options)
         diagnose_connect_failure(status, std::move(detail), settings);
     }
     ConnectionHandle conn(raw);
+    {
+        std::lock_guard lock(state->mutex);
+        state->current_url = connected_url_of(raw);
+    }
     if (settings.trace) {
         state->emit(">>> connected to " + connected_url_of(raw));
     }
