@@ -1,5 +1,9 @@
 #include <natty/commands/app.hpp>
 #include <natty/commands/context.hpp>
+#include <natty/commands/pub.hpp>
+#include <natty/commands/reply.hpp>
+#include <natty/commands/request.hpp>
+#include <natty/commands/sub.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/library.hpp>
 
@@ -20,7 +24,13 @@ constexpr const char* k_exit_codes = R"(Exit codes:
   server check uses Nagios codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.)";
 
 // The explicit list of command families; each registers its own subcommands.
-void register_commands(CLI::App& app, Runtime& runtime) { setup_context(app, runtime); }
+void register_commands(CLI::App& app, Runtime& runtime) {
+    setup_context(app, runtime);
+    setup_pub(app, runtime);
+    setup_sub(app, runtime);
+    setup_request(app, runtime);
+    setup_reply(app, runtime);
+}
 
 void print_error(Io& io, const std::string& message, const std::string& hint) {
     io.note("natty: error: " + message);
@@ -60,6 +70,8 @@ int run_cli(int argc, const char* const* argv, Io& io, Environment env) {
         return to_int(ExitCode::usage);
     } catch (const BrokenPipe&) {
         return to_int(ExitCode::ok);
+    } catch (const SilentExit& e) {
+        return to_int(e.code());
     } catch (const Error& e) {
         print_error(io, e.what(), e.hint());
         return to_int(e.code());
