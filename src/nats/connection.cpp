@@ -1,4 +1,5 @@
 #include <natty/nats/connection.hpp>
+#include <natty/nats/nkey.hpp>
 #include <natty/net/probe.hpp>
 #include <natty/util/redact.hpp>
 
@@ -224,6 +225,12 @@ OptionsHandle build_options(const Settings& settings, const ConnectOptions& opti
     if (!v.creds.empty()) {
         check(natsOptions_SetUserCredentialsFromFiles(o, v.creds.c_str(), nullptr),
               "cannot use credentials file " + v.creds);
+    }
+    if (!v.nkey.empty()) {
+        // nats.c wants the public key as well as the seed file; derive it from the seed.
+        const std::string public_key = nkey_public_from_seed(nkey_read_seed_file(v.nkey));
+        check(natsOptions_SetNKeyFromSeed(o, public_key.c_str(), v.nkey.c_str()),
+              "cannot use NKey seed file " + v.nkey);
     }
     if (!v.ca.empty()) {
         check(natsOptions_LoadCATrustedCertificates(o, v.ca.c_str()),
