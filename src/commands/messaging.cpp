@@ -108,9 +108,12 @@ void raise_async_error(nats::Connection& connection, const std::string& what) {
 void publish(nats::Connection& connection, const std::string& subject, const std::string& reply,
              const std::string& data, const nats::Headers& headers) {
     if (headers.empty()) {
-        nats::check(natsConnection_PublishRequest(connection.get(), subject.c_str(),
-                                                  reply.empty() ? nullptr : reply.c_str(),
-                                                  data.data(), static_cast<int>(data.size())),
+        const int size = static_cast<int>(data.size());
+        nats::check(reply.empty()
+                        ? natsConnection_Publish(connection.get(), subject.c_str(), data.data(),
+                                                 size)
+                        : natsConnection_PublishRequest(connection.get(), subject.c_str(),
+                                                        reply.c_str(), data.data(), size),
                     "publish to \"" + subject + "\"");
         return;
     }

@@ -60,6 +60,12 @@ void print_reply(Io& io, const RequestOptions& options, const nats::Message& msg
     io.flush_out();
 }
 
+[[noreturn]] void throw_no_responders(const std::string& subject) {
+    throw Error(ExitCode::not_found, "no responders: nothing is subscribed to \"" + subject + "\"",
+                "start a service on that subject (e.g. natty reply " + subject +
+                    ") or check the subject's spelling");
+}
+
 // Raises the permission error nats.c reported for this request, if any.
 void raise_denied(nats::Connection& connection, const std::string& subject) {
     messaging::raise_async_error(connection, "request on \"" + subject + "\"");
@@ -142,6 +148,13 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
             }
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
             auto msg = sub.next(std::min(left + std::chrono::milliseconds(1), k_poll));
+            if (!msg && sub.take_no_responders()) {
+                raise_denied(connection, subject);
+                if (received > 0) {
+                    break;
+                }
+                throw_no_responders(subject);
+            }
             if (!msg) {
                 raise_denied(connection, subject);
                 if (sub.finished()) {
@@ -157,10 +170,7 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
                 if (received > 0) {
                     break;
                 }
-                throw Error(ExitCode::not_found,
-                            "no responders: nothing is subscribed to \"" + subject + "\"",
-                            "start a service on that subject (e.g. natty reply " + subject +
-                                ") or check the subject's spelling");
+                throw_no_responders(subject);
             }
             ++received;
             print_reply(io, options, *msg, Clock::now() - sent_at, static_cast<std::uint64_t>(i));

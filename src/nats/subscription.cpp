@@ -29,6 +29,10 @@ std::optional<Message> Subscription::next(std::chrono::milliseconds wait) {
     switch (status) {
     case NATS_TIMEOUT:
     case NATS_SLOW_CONSUMER: nats_GetLastError(nullptr); return std::nullopt;
+    case NATS_NO_RESPONDERS:
+        nats_GetLastError(nullptr);
+        m_no_responders = true;
+        return std::nullopt;
     case NATS_INVALID_SUBSCRIPTION:
     case NATS_CONNECTION_CLOSED:
     case NATS_MAX_DELIVERED_MSGS:

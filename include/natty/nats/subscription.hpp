@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace natty::nats {
 
@@ -30,6 +31,8 @@ public:
     // subscription sets finished().
     std::optional<Message> next(std::chrono::milliseconds wait);
     bool finished() const { return m_finished; }
+    // True once after nats.c reported a "no responders" status for a request on this inbox.
+    bool take_no_responders() { return std::exchange(m_no_responders, false); }
 
     // Raises nats.c's per-subscription buffer (defaults: 65536 messages, 64 MiB).
     void set_pending_limits(int messages, int bytes);
@@ -42,6 +45,7 @@ private:
     SubscriptionHandle m_sub;
     std::string m_subject;
     bool m_finished = false;
+    bool m_no_responders = false;
 };
 
 } // namespace natty::nats
