@@ -1,4 +1,5 @@
 #include <natty/error.hpp>
+#include <natty/nats/library.hpp>
 #include <natty/nats/message.hpp>
 
 #include <catch2/catch.hpp>
@@ -6,6 +7,7 @@
 using namespace natty;
 
 TEST_CASE("a created message exposes subject, reply and binary payload") {
+    nats::Library library;
     const std::string payload("a\0b\xff", 4);
     auto msg = nats::Message::create("orders.new", "_INBOX.x", payload);
     CHECK(msg.subject() == "orders.new");
@@ -17,6 +19,7 @@ TEST_CASE("a created message exposes subject, reply and binary payload") {
 }
 
 TEST_CASE("headers come back sorted by key with values in insertion order") {
+    nats::Library library;
     auto msg = nats::Message::create("s", "", "x");
     msg.add_header("Zeta", "1");
     msg.add_header("Alpha", "first");
@@ -33,6 +36,7 @@ TEST_CASE("headers come back sorted by key with values in insertion order") {
 }
 
 TEST_CASE("a message without headers has an empty header list") {
+    nats::Library library;
     auto msg = nats::Message::create("s", "", "x");
     CHECK(msg.headers().empty());
     CHECK(nats::header_wire_size({}) == 0);
