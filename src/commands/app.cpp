@@ -1,4 +1,5 @@
 #include <natty/commands/app.hpp>
+#include <natty/commands/complete.hpp>
 #include <natty/commands/context.hpp>
 #include <natty/commands/pub.hpp>
 #include <natty/commands/reply.hpp>
@@ -57,6 +58,10 @@ int run_cli(int argc, const char* const* argv, Io& io, Environment env) {
     setup_connection_flags(app, runtime.flags());
     register_commands(app, runtime);
     try {
+        if (argc >= 2 && std::string_view(argv[1]) == "__complete") {
+            run_complete(app, std::vector<std::string>(argv + 2, argv + argc), runtime);
+            return to_int(ExitCode::ok);
+        }
         app.parse(argc, argv);
         return to_int(ExitCode::ok);
     } catch (const CLI::CallForHelp& e) {

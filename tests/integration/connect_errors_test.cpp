@@ -1,0 +1,273 @@
+// Every connection failure natty diagnoses, provoked for real: message and exit code asserted.
+#include "nats_server.hpp"
+#include "pki.hpp"
+#include "sandbox.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <natty/nats/nkey.hpp>
+
+#include <chrono>
+#include <fstream>
+
+using namespace natty::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Exit codes documented in natty --help.
+constexpr int k_usage = 2;
+constexpr int k_config = 3;
+constexpr int k_connect = 4;
+constexpr int k_denied = 5;
+constexpr int k_tls = 6;
+
+long total_connections(const NatsServer& server) {
+    const auto varz = nlohmann::json::parse(server.monitor("/varz").body);
+    return varz.value("total_connections", -1L);
+}
+
+// Runs `natty ... context info --connect`, the cheapest command that connects.
+RunResult connect_with(const Sandbox& sandbox, std::vector<std::string> args) {
+    args.insert(args.begin(), "--no-context");
+    args.insert(args.end(), {"context", "info", "--connect"});
+    return sandbox.natty(args, RunOptions{.timeout = std::chrono::seconds(20)});
+}
+
+struct TlsServer {
+    TempDir dir;
+    Pki pki = Pki::create(dir.path() / "pki");
+    std::unique_ptr<NatsServer> server;
+
+    explicit TlsServer(bool expired = false, bool wrong_host = false) {
+        TlsConfig tls{pki.server_cert, pki.server_key, std::nullopt};
+        if (expired) {
+            tls = {pki.expired_cert, pki.expired_key, std::nullopt};
+        } else if (wrong_host) {
+            tls = {pki.wrong_host_cert, pki.wrong_host_key, std::nullopt};
+        }
+        server = NatsServer::start(
+            ServerOptions{.users = {{"matchmaker", "matchmaker", {}, {}}}, .tls = tls},
+            dir.path() / "server");
+    }
+    std::string url() const { return server->url_for_host("localhost"); }
+};
+
+} // namespace
+
+TEST_CASE("a server that is down is a connect error naming the URL and the reason", "[errors]") {
+    Sandbox sandbox;
+    // Start and stop a server to get a port that nothing listens on.
+    TempDir dir;
+    auto server = NatsServer::start({}, dir.path());
+    const std::string url = server->url();
+    server->stop();
+    const auto result = connect_with(sandbox, {"-s", url});
+    CHECK(result.exit_code == k_connect);
+    CHECK(contains(result.err, "natty: error: cannot connect to " + url + ": connection refused"));
+    CHECK(contains(result.err, "hint: "));
+}
+
+TEST_CASE("a frozen server times out within --timeout", "[errors]") {
+    Sandbox sandbox;
+    TempDir dir;
+    auto server = NatsServer::start({}, dir.path());
+    server->pause();
+    const auto start = std::chrono::steady_clock::now();
+    const auto result = connect_with(sandbox, {"-s", server->url(), "--timeout", "1s"});
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    server->resume();
+    CHECK(result.exit_code == k_connect);
+    CHECK(contains(result.err, "timed out after 1s"));
+    CHECK(elapsed < std::chrono::seconds(8)); // bounded: never hangs
+}
+
+TEST_CASE("wrong credentials are an authorization error that never shows the password",
+          "[errors]") {
+    TlsServer tls;
+    Sandbox sandbox;
+    const auto result = connect_with(sandbox, {"-s", tls.url(), "--tlsca", tls.pki.ca_cert.string(),
+                                               "--user", "matchmaker", "--password", "wr0ng-pw"});
+    CHECK(result.exit_code == k_denied);
+    CHECK(contains(result.err, "authorization violation"));
+    CHECK(contains(result.err, "user \"matchmaker\""));
+    CHECK_FALSE(contains(result.err + result.out, "wr0ng-pw"));
+}
+
+TEST_CASE("credentials in a URL are redacted everywhere", "[errors]") {
+    TlsServer tls;
+    Sandbox sandbox;
+    const std::string url = "nats://matchmaker:matchmaker@localhost:" +
+                            std::to_string(tls.server->port());
+    const auto ok = connect_with(sandbox, {"-s", url, "--tlsca", tls.pki.ca_cert.string()});
+    INFO(ok.err);
+    CHECK(ok.exit_code == 0);
+    CHECK(contains(ok.out, "matchmaker:***@localhost"));
+    CHECK_FALSE(contains(ok.out + ok.err, "matchmaker:matchmaker"));
+    const std::string bad = "nats://matchmaker:s3cr3t-url@localhost:1";
+    const auto failed = connect_with(sandbox, {"-s", bad});
+    CHECK(failed.exit_code == k_connect);
+    CHECK_FALSE(contains(failed.out + failed.err, "s3cr3t-url"));
+}
+
+TEST_CASE("TLS verification failures name the reason, the certificate and the CA", "[errors][tls]") {
+    SECTION("wrong CA") {
+        TlsServer tls;
+        Sandbox sandbox;
+        const auto result = connect_with(sandbox, {"-s", tls.url(), "--tlsca",
+                                                   tls.pki.other_ca_cert.string(), "--user",
+                                                   "matchmaker", "--password", "matchmaker"});
+        INFO(result.err);
+        CHECK(result.exit_code == k_tls);
+        CHECK(contains(result.err, "TLS certificate verification failed"));
+        CHECK(contains(result.err, "subject \"CN=localhost"));
+        CHECK(contains(result.err, "natty test CA"));
+        CHECK(contains(result.err, tls.pki.other_ca_cert.string()));
+    }
+    SECTION("TLS required by the server but no CA given") {
+        TlsServer tls;
+        Sandbox sandbox;
+        const auto result = connect_with(sandbox, {"-s", tls.url(), "--user", "matchmaker",
+                                                   "--password", "matchmaker"});
+        INFO(result.err);
+        CHECK(result.exit_code == k_tls);
+        CHECK(contains(result.err, "no CA configured"));
+        CHECK(contains(result.err, "hint: pass the CA"));
+    }
+    SECTION("certificate for another host name") {
+        TlsServer tls(false, true);
+        Sandbox sandbox;
+        const auto result = connect_with(sandbox, {"-s", tls.url(), "--tlsca",
+                                                   tls.pki.ca_cert.string(), "--user",
+                                                   "matchmaker", "--password", "matchmaker"});
+        INFO(result.err);
+        CHECK(result.exit_code == k_tls);
+        CHECK(contains(result.err, "mismatch"));
+    }
+    SECTION("expired certificate") {
+        TlsServer tls(true);
+        Sandbox sandbox;
+        const auto result = connect_with(sandbox, {"-s", tls.url(), "--tlsca",
+                                                   tls.pki.ca_cert.string(), "--user",
+                                                   "matchmaker", "--password", "matchmaker"});
+        INFO(result.err);
+        CHECK(result.exit_code == k_tls);
+        CHECK(contains(result.err, "expired"));
+    }
+}
+
+TEST_CASE("a CA or tls:// URL makes TLS mandatory against a plaintext server", "[errors][tls]") {
+    TempDir dir;
+    Pki pki = Pki::create(dir.path() / "pki");
+    auto server = NatsServer::start({.users = {{"u", "plaintext-pw", {}, {}}}}, dir.path() / "s");
+    Sandbox sandbox;
+    const auto with_ca = connect_with(sandbox, {"-s", server->url(), "--tlsca",
+                                                pki.ca_cert.string(), "--user", "u", "--password",
+                                                "plaintext-pw"});
+    CHECK(with_ca.exit_code == k_tls);
+    CHECK(contains(with_ca.err, "does not offer TLS; nothing was sent"));
+    const std::string tls_url = "tls://127.0.0.1:" + std::to_string(server->port());
+    const auto with_scheme = connect_with(sandbox, {"-s", tls_url, "--user", "u", "--password",
+                                                    "plaintext-pw"});
+    CHECK(with_scheme.exit_code == k_tls);
+    // The server never saw an authenticated client: no CONNECT with the password went out.
+    const auto connz = nlohmann::json::parse(server->monitor("/connz?state=closed&auth=true").body);
+    for (const auto& conn : connz.value("connections", nlohmann::json::array())) {
+        CHECK(conn.value("authorized_user", "") != "u");
+    }
+}
+
+TEST_CASE("an unknown context is an error that lists the known ones and connects nowhere",
+          "[errors][context]") {
+    TempDir dir;
+    auto server = NatsServer::start({}, dir.path());
+    Sandbox sandbox;
+    REQUIRE(sandbox.natty({"context", "save", "prod", "--server", server->url(), "--select"})
+                .exit_code == 0);
+    const long before = total_connections(*server);
+    const auto flag = sandbox.natty({"--context", "nope", "context", "info", "--connect"});
+    CHECK(flag.exit_code == k_config);
+    CHECK(contains(flag.err, "unknown context \"nope\""));
+    CHECK(contains(flag.err, "known contexts: prod"));
+    const auto env = sandbox.natty({"context", "info", "--connect"},
+                                   RunOptions{.env = {{"NATS_CONTEXT", "nope"}}});
+    CHECK(env.exit_code == k_config);
+    CHECK(contains(env.err, "NATS_CONTEXT"));
+    CHECK(total_connections(*server) == before);
+    // Nothing was unselected.
+    CHECK(contains(sandbox.natty({"context", "ls"}).out, "prod *"));
+
+    fs::remove(sandbox.context_file("prod"));
+    const auto dangling = sandbox.natty({"context", "info", "--connect"});
+    CHECK(dangling.exit_code == k_config);
+    CHECK(contains(dangling.err, "selected context \"prod\" does not exist"));
+    CHECK(total_connections(*server) == before);
+}
+
+TEST_CASE("a corrupt context names file, line and column without echoing the secret",
+          "[errors][context]") {
+    Sandbox sandbox;
+    REQUIRE(sandbox.natty({"context", "save", "prod", "--server", "nats://a:1"}).exit_code == 0);
+    std::ofstream(sandbox.context_file("prod")) << "url = \"nats://a:1\"\npassword = \"hunter2\n";
+    const auto result = sandbox.natty({"--context", "prod", "context", "info"});
+    CHECK(result.exit_code == k_config);
+    CHECK(contains(result.err, sandbox.context_file("prod").string() + ":2:"));
+    CHECK_FALSE(contains(result.err, "hunter2"));
+    // Other commands still work: the context can be listed and removed.
+    CHECK(sandbox.natty({"context", "ls"}).exit_code == 0);
+    CHECK(sandbox.natty({"context", "rm", "prod"}).exit_code == 0);
+}
+
+TEST_CASE("usage errors exit 2 and never open a connection", "[errors]") {
+    TempDir dir;
+    auto server = NatsServer::start({}, dir.path());
+    Sandbox sandbox;
+    const long before = total_connections(*server);
+    const auto bad_timeout =
+        sandbox.natty({"-s", server->url(), "--timeout", "soon", "context", "info", "--connect"});
+    CHECK(bad_timeout.exit_code == k_usage);
+    CHECK(contains(bad_timeout.err, "--timeout: invalid duration \"soon\""));
+    const auto bad_url = sandbox.natty({"-s", "http://x", "context", "info", "--connect"});
+    CHECK(bad_url.exit_code == k_usage);
+    CHECK(contains(bad_url.err, "invalid server URL"));
+    const auto unknown_flag = sandbox.natty({"--bogus", "context", "ls"});
+    CHECK(unknown_flag.exit_code == k_usage);
+    CHECK(contains(unknown_flag.err, "natty: error:"));
+    const auto no_command = sandbox.natty({});
+    CHECK(no_command.exit_code == k_usage);
+    CHECK(total_connections(*server) == before);
+}
+
+TEST_CASE("an NKey seed file authenticates against a server that knows its public key",
+          "[auth]") {
+    TempDir dir;
+    std::string raw(32, '\0');
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        raw[i] = static_cast<char>(i * 7 + 3);
+    }
+    const std::string seed = natty::nats::nkey_encode_user_seed(raw);
+    const std::string public_key = natty::nats::nkey_public_from_seed(seed);
+    auto server = NatsServer::start(
+        {.extra_config = "authorization { users: [ {nkey: " + public_key + "} ] }\n"},
+        dir.path() / "s");
+    const fs::path seed_file = dir.path() / "user.nk";
+    std::ofstream(seed_file) << seed << "\n";
+    Sandbox sandbox;
+    const auto ok = connect_with(sandbox, {"-s", server->url(), "--nkey", seed_file.string()});
+    INFO(ok.err);
+    CHECK(ok.exit_code == 0);
+    const auto without = connect_with(sandbox, {"-s", server->url()});
+    CHECK(without.exit_code == k_denied);
+}
+
+TEST_CASE("a token given as --user without a password authenticates", "[auth]") {
+    TempDir dir;
+    auto server = NatsServer::start({.token = "t0ken-value"}, dir.path());
+    Sandbox sandbox;
+    CHECK(connect_with(sandbox, {"-s", server->url(), "--user", "t0ken-value"}).exit_code == 0);
+    CHECK(connect_with(sandbox, {"-s", server->url(), "--token", "t0ken-value"}).exit_code == 0);
+    const auto wrong = connect_with(sandbox, {"-s", server->url(), "--token", "nope"});
+    CHECK(wrong.exit_code == k_denied);
+    CHECK(contains(wrong.err, "token (flag --token)"));
+}

@@ -1,0 +1,306 @@
+// `natty context ...` end to end: the real binary, real servers, a private XDG_CONFIG_HOME.
+#include "nats_server.hpp"
+#include "pki.hpp"
+#include "sandbox.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+using namespace natty::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A server configured like the tutorial's: TLS from a private CA, user/password accounts,
+// JetStream with 100 MB limits.
+struct SeedServer {
+    TempDir dir;
+    Pki pki = Pki::create(dir.path() / "pki");
+    std::unique_ptr<NatsServer> server = NatsServer::start(
+        ServerOptions{.jetstream = true,
+                      .js_max_memory = 104857600,
+                      .js_max_file = 104857600,
+                      .users = {{"matchmaker", "matchmaker", {}, {}},
+                                {"gameserver", "gameserver", {}, {}},
+                                {"webhook", "webhook", {}, {}}},
+                      .tls = TlsConfig{pki.server_cert, pki.server_key, std::nullopt}},
+        dir.path() / "server");
+
+    std::string url() const { return server->url_for_host("localhost"); }
+};
+
+unsigned mode_of(const fs::path& p) {
+    struct stat st {};
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+}
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::vector<std::string> seed_save_args(const SeedServer& s, const std::string& name) {
+    return {"context",
+            "save",
+            "--server=" + s.url(),
+            "--description=My NATS server",
+            "--user=matchmaker",
+            "--password=matchmaker",
+            "--tlsca=" + s.pki.ca_cert.string(),
+            "--select",
+            name};
+}
+
+} // namespace
+
+TEST_CASE("context save with the tutorial's flags connects over TLS with user and password",
+          "[context][tls]") {
+    SeedServer seed;
+    Sandbox sandbox;
+    const auto saved = sandbox.natty(seed_save_args(seed, "bevygap"));
+    INFO(saved.err);
+    REQUIRE(saved.exit_code == 0);
+    CHECK(contains(saved.out, "Saved context \"bevygap\" and selected it"));
+    CHECK_FALSE(contains(saved.out, "matchmaker\n"));
+    CHECK(contains(saved.out, "********"));
+    CHECK(mode_of(sandbox.config_dir() / "natty") == 0700);
+    CHECK(mode_of(sandbox.config_dir() / "natty" / "context") == 0700);
+    CHECK(mode_of(sandbox.context_file("bevygap")) == 0600);
+    CHECK(slurp(sandbox.config_dir() / "natty" / "context.txt") == "bevygap\n");
+
+    const auto info = sandbox.natty({"context", "info", "--connect"});
+    INFO(info.err);
+    CHECK(info.exit_code == 0);
+    CHECK(contains(info.out, "Connection: OK, connected to " + seed.url()));
+    CHECK(contains(info.out, "context \"bevygap\""));
+
+    const auto json = sandbox.natty({"context", "info", "--json", "--connect"});
+    REQUIRE(json.exit_code == 0);
+    const auto doc = nlohmann::json::parse(json.out);
+    CHECK(doc["name"] == "bevygap");
+    CHECK(doc["selected"] == true);
+    CHECK(doc["password"] == "********");
+    CHECK(doc["tls_required"] == true);
+    CHECK(doc["connection"]["ok"] == true);
+    CHECK(doc["origins"]["url"] == "context \"bevygap\"");
+    CHECK(doc["user"] == "matchmaker");
+
+    const auto secrets = sandbox.natty({"context", "info", "--json", "--show-secrets"});
+    CHECK(nlohmann::json::parse(secrets.out)["password"] == "matchmaker");
+}
+
+TEST_CASE("flags beat NATS_* variables, which beat the context, and info says so", "[context]") {
+    Sandbox sandbox;
+    REQUIRE(sandbox.natty({"context", "save", "prod", "--server", "nats://ctx:1", "--user", "u",
+                           "--password", "p", "--select"})
+                .exit_code == 0);
+    RunOptions with_env;
+    with_env.env = {{"NATS_URL", "nats://env:2"}, {"NATS_USER", "envuser"}};
+    auto doc = nlohmann::json::parse(sandbox.natty({"context", "info", "--json"}, with_env).out);
+    CHECK(doc["url"] == "nats://env:2");
+    CHECK(doc["origins"]["url"] == "env NATS_URL");
+    CHECK(doc["user"] == "envuser");
+    CHECK(doc["origins"]["password"] == "context \"prod\"");
+    doc = nlohmann::json::parse(
+        sandbox.natty({"-s", "nats://flag:3", "context", "info", "--json"}, with_env).out);
+    CHECK(doc["url"] == "nats://flag:3");
+    CHECK(doc["origins"]["url"] == "flag --server");
+    doc = nlohmann::json::parse(sandbox.natty({"--no-context", "context", "info", "--json"}).out);
+    CHECK(doc["url"] == "nats://127.0.0.1:4222");
+    CHECK(doc["origins"]["url"] == "default");
+}
+
+TEST_CASE("context save merges into an existing context", "[context]") {
+    Sandbox sandbox;
+    REQUIRE(sandbox.natty({"context", "save", "prod", "--server", "nats://a:1", "--user", "u",
+                           "--password", "p", "--description", "first"})
+                .exit_code == 0);
+    REQUIRE(sandbox.natty({"context", "save", "prod", "--description", "second"}).exit_code == 0);
+    const auto doc = nlohmann::json::parse(
+        sandbox.natty({"context", "info", "prod", "--json", "--show-secrets"}).out);
+    CHECK(doc["description"] == "second");
+    CHECK(doc["url"] == "nats://a:1");
+    CHECK(doc["user"] == "u");
+    CHECK(doc["password"] == "p");
+}
+
+TEST_CASE("select, previous, unselect and ls track the selection", "[context]") {
+    Sandbox sandbox;
+    for (const char* name : {"alpha", "beta"}) {
+        REQUIRE(sandbox.natty({"context", "save", name, "--server", "nats://h:1"}).exit_code == 0);
+    }
+    REQUIRE(sandbox.natty({"context", "select", "alpha"}).exit_code == 0);
+    REQUIRE(sandbox.natty({"context", "select", "beta"}).exit_code == 0);
+    CHECK(contains(sandbox.natty({"context", "ls"}).out, "beta *"));
+    REQUIRE(sandbox.natty({"context", "previous"}).exit_code == 0);
+    CHECK(contains(sandbox.natty({"context", "ls"}).out, "alpha *"));
+    CHECK(sandbox.natty({"context", "ls", "--names"}).out == "alpha\nbeta\n");
+    const auto list = nlohmann::json::parse(sandbox.natty({"context", "ls", "--json"}).out);
+    REQUIRE(list.size() == 2);
+    CHECK(list[0]["name"] == "alpha");
+    CHECK(list[0]["selected"] == true);
+    CHECK(list[1]["selected"] == false);
+    const auto unselected = sandbox.natty({"context", "unselect"});
+    CHECK(contains(unselected.out, "Unselected context \"alpha\""));
+    CHECK_FALSE(contains(sandbox.natty({"context", "ls"}).out, "*"));
+    const auto no_tty = sandbox.natty({"context", "select"});
+    CHECK(no_tty.exit_code == 2);
+    CHECK(contains(no_tty.err, "known contexts: alpha, beta"));
+}
+
+TEST_CASE("rm needs -f for the selected context; copy refuses to overwrite", "[context]") {
+    Sandbox sandbox;
+    REQUIRE(sandbox.natty({"context", "save", "a", "--server", "nats://h:1", "--select"})
+                .exit_code == 0);
+    const auto refused = sandbox.natty({"context", "rm", "a"});
+    CHECK(refused.exit_code == 2);
+    CHECK(contains(refused.err, "selected context"));
+    CHECK(fs::exists(sandbox.context_file("a")));
+
+    const auto copied = sandbox.natty({"context", "copy", "a", "b", "--user", "copyuser"});
+    REQUIRE(copied.exit_code == 0);
+    CHECK(nlohmann::json::parse(sandbox.natty({"context", "info", "b", "--json"}).out)["user"] ==
+          "copyuser");
+    const auto again = sandbox.natty({"context", "copy", "a", "b"});
+    CHECK(again.exit_code == 3);
+    CHECK(contains(again.err, "already exists"));
+
+    REQUIRE(sandbox.natty({"context", "rm", "-f", "a"}).exit_code == 0);
+    CHECK_FALSE(fs::exists(sandbox.context_file("a")));
+    CHECK_FALSE(fs::exists(sandbox.config_dir() / "natty" / "context.txt"));
+    CHECK(sandbox.natty({"context", "rm", "b"}).exit_code == 0);
+    CHECK(sandbox.natty({"context", "rm", "b"}).exit_code == 3);
+}
+
+TEST_CASE("context edit validates the edited copy and removes it", "[context]") {
+    Sandbox sandbox;
+    REQUIRE(sandbox.natty({"context", "save", "prod", "--server", "nats://a:1", "--password",
+                           "s3cret", "--user", "u"})
+                .exit_code == 0);
+    const std::string before = slurp(sandbox.context_file("prod"));
+
+    SECTION("a valid edit replaces the context") {
+        RunOptions options;
+        options.env = {{"EDITOR", "sed -i s#nats://a:1#nats://b:2#"}};
+        const auto edited = sandbox.natty({"context", "edit", "prod"}, options);
+        INFO(edited.err);
+        REQUIRE(edited.exit_code == 0);
+        CHECK(contains(slurp(sandbox.context_file("prod")), "nats://b:2"));
+    }
+    SECTION("a broken edit leaves the context untouched and does not echo the secret") {
+        RunOptions options;
+        options.env = {{"EDITOR", "sed -i s/s3cret\\\"/s3cret/"}};
+        const auto edited = sandbox.natty({"context", "edit", "prod"}, options);
+        CHECK(edited.exit_code == 3);
+        CHECK(contains(edited.err, "unchanged"));
+        CHECK_FALSE(contains(edited.err, "s3cret"));
+        CHECK(slurp(sandbox.context_file("prod")) == before);
+    }
+    SECTION("no editor is a configuration error with a way out") {
+        const auto edited = sandbox.natty({"context", "edit", "prod"});
+        CHECK(edited.exit_code == 3);
+        CHECK(contains(edited.err, "EDITOR"));
+    }
+    for (const auto& entry : fs::directory_iterator(sandbox.dir())) {
+        CHECK_FALSE(contains(entry.path().filename().string(), "natty-edit"));
+    }
+}
+
+TEST_CASE("validate reports each context and fails on a bad one", "[context]") {
+    SeedServer seed;
+    Sandbox sandbox;
+    REQUIRE(sandbox.natty(seed_save_args(seed, "good")).exit_code == 0);
+    REQUIRE(sandbox.natty({"context", "save", "nofile", "--server", "nats://h:1"}).exit_code == 0);
+    std::ofstream(sandbox.context_file("nofile"), std::ios::app) << "ca = \"/nonexistent/ca.pem\"\n";
+    const auto result = sandbox.natty({"context", "validate", "--connect"});
+    CHECK(result.exit_code == 3);
+    CHECK(contains(result.out, "good: OK, connected to"));
+    CHECK(contains(result.out, "nofile: ERROR ca: cannot read /nonexistent/ca.pem"));
+    CHECK(sandbox.natty({"context", "validate", "good"}).exit_code == 0);
+}
+
+TEST_CASE("import brings over the Go CLI's JSON contexts", "[context]") {
+    Sandbox sandbox;
+    const fs::path go_dir = sandbox.config_dir() / "nats" / "context";
+    fs::create_directories(go_dir);
+    std::ofstream(go_dir / "prod.json") << R"({"description":"Go prod","url":"nats://p:4222",
+        "user":"alice","password":"pw","ca":"/etc/ca.pem","nsc":"","user_jwt":"",
+        "tls_first":false})";
+    std::ofstream(go_dir / "jwt.json") << R"({"url":"nats://j","user_jwt":"eyJ..."})";
+    std::ofstream(go_dir / "broken.json") << "{not json";
+    const auto result = sandbox.natty({"context", "import"});
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    CHECK(contains(result.out, "Imported 2 contexts, skipped 1"));
+    CHECK(contains(result.err, "user_jwt"));
+    const auto doc = nlohmann::json::parse(
+        sandbox.natty({"context", "info", "prod", "--json", "--show-secrets"}).out);
+    CHECK(doc["description"] == "Go prod");
+    CHECK(doc["user"] == "alice");
+    CHECK(doc["password"] == "pw");
+    CHECK(doc["ca"] == "/etc/ca.pem");
+    CHECK(mode_of(sandbox.context_file("prod")) == 0600);
+    const auto again = sandbox.natty({"context", "import", "prod"});
+    CHECK(contains(again.err, "use --force"));
+}
+
+TEST_CASE("the context option takes a path to a .toml file", "[context]") {
+    Sandbox sandbox;
+    const fs::path file = sandbox.dir() / "elsewhere.toml";
+    std::ofstream(file) << "url = \"nats://from-file:7\"\n";
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+    const auto doc = nlohmann::json::parse(
+        sandbox.natty({"--context", file.string(), "context", "info", "--json"}).out);
+    CHECK(doc["url"] == "nats://from-file:7");
+    CHECK(doc["name"] == "elsewhere");
+}
+
+TEST_CASE("a context readable by others is warned about and fixed on save", "[context]") {
+    Sandbox sandbox;
+    REQUIRE(sandbox.natty({"context", "save", "prod", "--server", "nats://a:1"}).exit_code == 0);
+    fs::permissions(sandbox.context_file("prod"), fs::perms::group_read | fs::perms::others_read,
+                    fs::perm_options::add);
+    const auto info = sandbox.natty({"context", "info", "prod"});
+    CHECK(info.exit_code == 0);
+    CHECK(contains(info.err, "readable by others (mode 0644)"));
+    REQUIRE(sandbox.natty({"context", "save", "prod", "--user", "x"}).exit_code == 0);
+    CHECK(mode_of(sandbox.context_file("prod")) == 0600);
+}
+
+TEST_CASE("invalid context names are usage errors and create nothing", "[context]") {
+    Sandbox sandbox;
+    for (const char* name : {"../escape", "a/b", "..", ".hidden", "sp ace"}) {
+        INFO(name);
+        const auto result = sandbox.natty({"context", "save", name, "--server", "nats://a:1"});
+        CHECK(result.exit_code == 2);
+        CHECK(contains(result.err, "invalid context name"));
+    }
+    CHECK_FALSE(fs::exists(sandbox.config_dir() / "natty" / "context"));
+    CHECK_FALSE(fs::exists(sandbox.config_dir() / "escape.toml"));
+}
+
+TEST_CASE("shell completion candidates come from the command tree", "[context][completion]") {
+    Sandbox sandbox;
+    REQUIRE(sandbox.natty({"context", "save", "prod", "--server", "nats://a:1"}).exit_code == 0);
+    CHECK(contains(sandbox.natty({"__complete", "con"}).out, "context\n"));
+    const auto subs = sandbox.natty({"__complete", "context", "s"}).out;
+    CHECK(contains(subs, "save\n"));
+    CHECK(contains(subs, "select\n"));
+    CHECK(sandbox.natty({"__complete", "--context", ""}).out == "prod\n");
+    CHECK(sandbox.natty({"__complete", "--tlsca", ""}).out == "__files__\n");
+    CHECK(contains(sandbox.natty({"__complete", "context", "info", "--j"}).out, "--json\n"));
+    const auto bash = run({"bash", "-c",
+                           "source \"$1\"; COMP_WORDS=(\"$2\" context sel); COMP_CWORD=2; _natty; "
+                           "printf '%s\\n' \"${COMPREPLY[@]}\"",
+                           "bash", std::string(NATTY_SOURCE_DIR) + "/completions/natty.bash",
+                           natty_bin()},
+                          RunOptions{.env = sandbox.env()});
+    CHECK(bash.out == "select\n");
+}

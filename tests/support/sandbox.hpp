@@ -1,0 +1,43 @@
+#pragma once
+
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace natty::test {
+
+// A per-test home for the natty binary: its own HOME and XDG_CONFIG_HOME under a TempDir, so
+// tests never read or write the developer's contexts and can run in parallel.
+class Sandbox {
+public:
+    Sandbox();
+
+    const std::filesystem::path& dir() const { return m_dir.path(); }
+    std::filesystem::path config_dir() const { return dir() / "config"; }
+    std::filesystem::path context_file(const std::string& name) const {
+        return config_dir() / "natty" / "context" / (name + ".toml");
+    }
+
+    // HOME and XDG_CONFIG_HOME, plus `extra`.
+    std::map<std::string, std::string> env(const std::map<std::string, std::string>& extra = {}) const;
+
+    // Runs natty with args; RunOptions.env is merged over env().
+    RunResult natty(const std::vector<std::string>& args, RunOptions options = {}) const;
+    std::unique_ptr<Child> spawn_natty(const std::vector<std::string>& args,
+                                       RunOptions options = {}) const;
+
+private:
+    TempDir m_dir;
+};
+
+// True if `haystack` contains `needle`; for readable REQUIRE/CHECK lines.
+inline bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+} // namespace natty::test
