@@ -5,8 +5,6 @@
 #include <natty/output/output.hpp>
 #include <natty/util/subject.hpp>
 
-#include <nlohmann/json.hpp>
-
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -194,46 +192,142 @@ std::string stamp_micro(std::chrono::system_clock::time_point t) {
 }
 
 std::string rfc3339_nano_utc(std::chrono::system_clock::time_point t) {
+    // Formatted by hand: strftime re-reads the time zone on every call, which is the
+    // bottleneck of sub --json at hundreds of thousands of messages per second.
     const auto since = t.time_since_epoch();
-    const std::time_t secs =
-        static_cast<std::time_t>(std::chrono::duration_cast<std::chrono::seconds>(since).count());
-    const auto nanos =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(since).count() % 1000000000;
-    std::tm tm{};
-    ::gmtime_r(&secs, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    char out[96];
-    std::snprintf(out, sizeof out, "%s.%09lldZ", buf, static_cast<long long>(nanos));
+    const auto total_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(since).count();
+    long long secs = total_ns / 1000000000;
+    long long nanos = total_ns % 1000000000;
+    if (nanos < 0) {
+        nanos += 1000000000;
+        --secs;
+    }
+    // The date and time of day change once a second: keep the last conversion.
+    thread_local long long cached_secs = -1;
+    thread_local std::tm tm{};
+    if (secs != cached_secs) {
+        const auto time = static_cast<std::time_t>(secs);
+        ::gmtime_r(&time, &tm);
+        cached_secs = secs;
+    }
+    std::string out(30, '0');
+    auto put = [&out](std::size_t pos, long long value, std::size_t width) {
+        for (std::size_t i = 0; i < width; ++i) {
+            out[pos + width - 1 - i] = static_cast<char>('0' + value % 10);
+            value /= 10;
+        }
+    };
+    put(0, tm.tm_year + 1900LL, 4);
+    out[4] = '-';
+    put(5, tm.tm_mon + 1LL, 2);
+    out[7] = '-';
+    put(8, tm.tm_mday, 2);
+    out[10] = 'T';
+    put(11, tm.tm_hour, 2);
+    out[13] = ':';
+    put(14, tm.tm_min, 2);
+    out[16] = ':';
+    put(17, tm.tm_sec, 2);
+    out[19] = '.';
+    put(20, nanos, 9);
+    out[29] = 'Z';
     return out;
 }
 
-nlohmann::json message_json(const nats::Message& msg, std::chrono::system_clock::time_point t) {
-    nlohmann::json obj = nlohmann::json::object();
-    obj["subject"] = msg.subject();
+void append_json_string(std::string& out, std::string_view text) {
+    static constexpr char k_hex[] = "0123456789abcdef";
+    out += '"';
+    std::size_t run = 0; // start of the pending run of characters that need no escaping
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+        out.append(text.data() + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            out += "\\u00";
+            out += k_hex[byte >> 4];
+            out += k_hex[byte & 15];
+        }
+    }
+    out.append(text.data() + run, text.size() - run);
+    out += '"';
+}
+
+namespace {
+
+// A header key or value as JSON: text when valid UTF-8, else its base64.
+void append_json_text_or_b64(std::string& out, std::string_view text) {
+    append_json_string(out, output::is_valid_utf8(text) ? std::string(text)
+                                                        : output::base64_encode(text));
+}
+
+} // namespace
+
+std::string message_json(const nats::Message& msg, std::chrono::system_clock::time_point t,
+                         std::string_view leading, std::string_view trailing) {
+    const std::string_view data = msg.data();
+    std::string out;
+    out.reserve(128 + data.size() + data.size() / 3);
+    out += '{';
+    if (!leading.empty()) {
+        out += leading;
+        out += ',';
+    }
+    out += "\"subject\":";
+    append_json_string(out, msg.subject());
     if (!msg.reply().empty()) {
-        obj["reply"] = msg.reply();
+        out += ",\"reply\":";
+        append_json_string(out, msg.reply());
     }
     const auto headers = msg.headers();
     if (!headers.empty()) {
-        nlohmann::json h = nlohmann::json::object();
+        out += ",\"headers\":{";
+        bool first_key = true;
         for (const auto& [key, values] : headers) {
-            nlohmann::json list = nlohmann::json::array();
-            for (const auto& value : values) {
-                if (output::is_valid_utf8(value)) {
-                    list.push_back(value);
-                } else {
-                    list.push_back(output::base64_encode(value));
-                }
+            if (!first_key) {
+                out += ',';
             }
-            h[output::is_valid_utf8(key) ? key : output::base64_encode(key)] = list;
+            first_key = false;
+            append_json_text_or_b64(out, key);
+            out += ":[";
+            for (std::size_t i = 0; i < values.size(); ++i) {
+                if (i != 0) {
+                    out += ',';
+                }
+                append_json_text_or_b64(out, values[i]);
+            }
+            out += ']';
         }
-        obj["headers"] = h;
+        out += '}';
     }
-    obj["size"] = msg.data().size();
-    obj["time"] = rfc3339_nano_utc(t);
-    output::put_payload(obj, msg.data());
-    return obj;
+    out += ",\"size\":";
+    out += std::to_string(data.size());
+    out += ",\"time\":\"";
+    out += rfc3339_nano_utc(t);
+    out += '"';
+    if (output::is_valid_utf8(data)) {
+        out += ",\"data\":";
+        append_json_string(out, data);
+    } else {
+        out += ",\"data_b64\":\"";
+        out += output::base64_encode(data);
+        out += "\",\"encoding\":\"base64\"";
+    }
+    if (!trailing.empty()) {
+        out += ',';
+        out += trailing;
+    }
+    out += '}';
+    return out;
 }
 
 namespace {

@@ -7,8 +7,6 @@
 #include <natty/nats/message.hpp>
 #include <natty/util/template.hpp>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -68,8 +66,14 @@ std::string stamp_micro(std::chrono::system_clock::time_point t);
 // UTC RFC 3339 with nanoseconds: "2026-07-20T15:04:05.123456789Z".
 std::string rfc3339_nano_utc(std::chrono::system_clock::time_point t);
 
-// The JSON object for one message: subject, reply, headers, size, time, data/data_b64.
-nlohmann::json message_json(const nats::Message& msg, std::chrono::system_clock::time_point t);
+// Appends `text` (valid UTF-8) as a JSON string literal.
+void append_json_string(std::string& out, std::string_view text);
+
+// The compact JSON object for one message, built without a DOM because sub --json must keep
+// up with fast publishers: `leading` and `trailing` are extra `"key":value` members (or empty)
+// around subject, reply, headers, size, time and data (or data_b64 + encoding).
+std::string message_json(const nats::Message& msg, std::chrono::system_clock::time_point t,
+                         std::string_view leading = {}, std::string_view trailing = {});
 
 // Writes headers as "Key: value" lines and the body for humans: binary bodies are summarised
 // instead of dumped when stdout is a terminal; an empty body shows as "nil body".

@@ -10,7 +10,6 @@
 #include <natty/util/subject.hpp>
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include <cerrno>
 
@@ -36,11 +35,13 @@ void print_reply(Io& io, const RequestOptions& options, const nats::Message& msg
                  Clock::duration rtt, std::uint64_t request_number) {
     errno = 0;
     if (options.json) {
-        nlohmann::json obj =
-            messaging::message_json(msg, std::chrono::system_clock::now());
-        obj["request"] = request_number;
-        obj["rtt_ms"] = std::chrono::duration<double, std::milli>(rtt).count();
-        output::write_json_line(io, obj);
+        char rtt_ms[64];
+        std::snprintf(rtt_ms, sizeof rtt_ms, "\"rtt_ms\":%.6f",
+                      std::chrono::duration<double, std::milli>(rtt).count());
+        io.out << messaging::message_json(msg, std::chrono::system_clock::now(),
+                                          "\"request\":" + std::to_string(request_number),
+                                          rtt_ms)
+               << '\n';
     } else if (options.raw) {
         io.out << msg.data();
         if (msg.data().empty() || msg.data().back() != '\n') {

@@ -12,11 +12,11 @@
 #include <natty/util/subject.hpp>
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <fcntl.h>
 #include <mutex>
@@ -309,18 +309,20 @@ public:
         switch (m_mode) {
         case Mode::human: print_human(item, n, matched.has_value()); break;
         case Mode::raw: print_raw(msg.data()); break;
-        case Mode::json: output::write_json_line(m_io, to_json(item, n, matched.has_value())); break;
-        case Mode::dump_stdout:
-            m_io.out << to_json(item, n, matched.has_value()).dump() << '\0';
-            break;
+        case Mode::json: m_io.out << to_json(item, n, matched.has_value()) << '\n'; break;
+        case Mode::dump_stdout: m_io.out << to_json(item, n, matched.has_value()) << '\0'; break;
         case Mode::dump_dir: dump_file(item, n, matched.has_value()); break;
         }
         messaging::check_out(m_io);
         m_previous = item.time;
+        ++m_shown;
         return !matched;
     }
 
+    // Requests and other messages numbered so far (matched replies reuse their request's).
     std::uint64_t count() const { return m_count; }
+    // Every message printed, matched replies included.
+    std::uint64_t shown() const { return m_shown; }
     std::uint64_t bytes() const { return m_bytes; }
     const std::unordered_map<std::string, SubjectStats>& stats() const { return m_stats; }
     WallClock::time_point start() const { return m_start; }
@@ -393,33 +395,36 @@ private:
                " / time: " + messaging::rfc3339_nano_utc(stamp);
     }
 
-    nlohmann::json to_json(const Received& item, std::uint64_t n, bool matched) const {
-        nlohmann::json obj = messaging::message_json(item.msg, item.time);
-        obj["number"] = n;
+    std::string to_json(const Received& item, std::uint64_t n, bool matched) const {
+        std::string leading = "\"number\":" + std::to_string(n);
         if (matched) {
-            obj["matched_reply"] = true;
+            leading += ",\"matched_reply\":true";
         }
+        std::string trailing;
         if (!m_options.stream.empty()) {
             jsMsgMetaData* raw = nullptr;
             if (natsMsg_GetMetaData(&raw, item.msg.get()) == NATS_OK && raw != nullptr) {
                 std::unique_ptr<jsMsgMetaData, nats::Deleter<jsMsgMetaData_Destroy>> meta(raw);
-                obj["stream"] = meta->Stream;
-                obj["stream_seq"] = meta->Sequence.Stream;
-                obj["stream_time"] = messaging::rfc3339_nano_utc(
-                    WallClock::time_point(std::chrono::duration_cast<WallClock::duration>(
-                        std::chrono::nanoseconds(meta->Timestamp))));
+                trailing = "\"stream\":";
+                messaging::append_json_string(trailing, meta->Stream);
+                trailing += ",\"stream_seq\":" + std::to_string(meta->Sequence.Stream) +
+                            ",\"stream_time\":\"" +
+                            messaging::rfc3339_nano_utc(WallClock::time_point(
+                                std::chrono::duration_cast<WallClock::duration>(
+                                    std::chrono::nanoseconds(meta->Timestamp)))) +
+                            "\"";
             } else {
                 nats_GetLastError(nullptr);
             }
         }
-        return obj;
+        return messaging::message_json(item.msg, item.time, leading, trailing);
     }
 
     void dump_file(const Received& item, std::uint64_t n, bool matched) {
         const std::string name =
             std::to_string(n) + (matched ? "_reply" : "") + ".json";
         const std::filesystem::path path = std::filesystem::path(m_options.dump) / name;
-        const std::string text = to_json(item, n, matched).dump() + "\n";
+        const std::string text = to_json(item, n, matched) + "\n";
         const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0) {
             throw Error(ExitCode::failure, "cannot write " + path.string() + ": " +
@@ -438,6 +443,7 @@ private:
     WallClock::time_point m_start;
     WallClock::time_point m_previous;
     std::uint64_t m_count = 0;
+    std::uint64_t m_shown = 0;
     std::uint64_t m_bytes = 0;
     std::unordered_map<std::string, SubjectStats> m_stats;
     std::unordered_map<std::string, std::uint64_t> m_requests;
@@ -447,7 +453,7 @@ private:
 void print_summary(Io& io, const Printer& printer, std::int64_t dropped) {
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         WallClock::now() - printer.start());
-    io.note("Received " + messaging::with_commas(printer.count()) + " messages (" +
+    io.note("Received " + messaging::with_commas(printer.shown()) + " messages (" +
             messaging::human_bytes(printer.bytes()) + ") in " + format_go_duration(elapsed) +
             " on " + std::to_string(printer.stats().size()) + " subjects");
     std::vector<std::pair<std::string, SubjectStats>> rows(printer.stats().begin(),
@@ -584,7 +590,7 @@ void run_sub(const SubOptions& options, Runtime& runtime) {
             batch.pop_front();
             printer.handle(item);
             dirty = true;
-            if (options.count && printer.count() >= static_cast<std::uint64_t>(*options.count)) {
+            if (options.count && printer.shown() >= static_cast<std::uint64_t>(*options.count)) {
                 done = true;
                 break;
             }

@@ -87,7 +87,8 @@ TEST_CASE("sub --json writes one parseable object per message", "[messaging]") {
     auto sub = start_sub(sandbox, *server, {"a.*", "b", "--json", "--count", "3"});
     REQUIRE(sandbox.natty(with(*server, {"pub", "a.x", "one"})).exit_code == 0);
     REQUIRE(sandbox.natty(with(*server, {"pub", "b", "two", "--reply", "r.1"})).exit_code == 0);
-    REQUIRE(sandbox.natty(with(*server, {"pub", "a.y", "{\"n\":3}"})).exit_code == 0);
+    const std::string tricky = "{\"n\":3}\t\\ \x01 \xc3\xa9";
+    REQUIRE(sandbox.natty(with(*server, {"pub", "a.y", tricky})).exit_code == 0);
     auto result = sub->wait(10s);
     REQUIRE(result.exit_code == 0);
     const auto lines = lines_of(result.out);
@@ -98,6 +99,9 @@ TEST_CASE("sub --json writes one parseable object per message", "[messaging]") {
         subjects.push_back(doc["subject"]);
         CHECK(std::regex_match(doc["time"].get<std::string>(),
                                std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)")));
+        if (doc["subject"] == "a.y") {
+            CHECK(doc["data"] == tricky);
+        }
         if (doc["subject"] == "b") {
             CHECK(doc["reply"] == "r.1");
             CHECK(doc["data"] == "two");
