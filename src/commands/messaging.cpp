@@ -159,6 +159,10 @@ std::string with_commas(std::uint64_t n) {
     return out;
 }
 
+std::string count_of(std::uint64_t n, std::string_view noun) {
+    return with_commas(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
 std::string human_bytes(std::uint64_t n) {
     static constexpr const char* k_units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     double value = static_cast<double>(n);

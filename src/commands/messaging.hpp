@@ -59,6 +59,8 @@ bool stdout_reader_gone();
 
 // 1234567 -> "1,234,567".
 std::string with_commas(std::uint64_t n);
+// "1 message", "1,234 messages".
+std::string count_of(std::uint64_t n, std::string_view noun);
 // 1536 -> "1.5 KiB".
 std::string human_bytes(std::uint64_t n);
 // Local wall-clock time like Go's StampMicro: "Jul 20 15:04:05.123456".

@@ -330,7 +330,7 @@ void run_reply(const ReplyOptions& options, Runtime& runtime) {
         }
     }
     connection.flush(connection.settings().timeout);
-    io.note("Answered " + messaging::with_commas(replier.handled()) + " requests");
+    io.note("Answered " + messaging::count_of(replier.handled(), "request"));
 }
 
 void setup_reply(CLI::App& app, Runtime& runtime) {

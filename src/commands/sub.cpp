@@ -453,9 +453,9 @@ private:
 void print_summary(Io& io, const Printer& printer, std::int64_t dropped) {
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         WallClock::now() - printer.start());
-    io.note("Received " + messaging::with_commas(printer.shown()) + " messages (" +
+    io.note("Received " + messaging::count_of(printer.shown(), "message") + " (" +
             messaging::human_bytes(printer.bytes()) + ") in " + format_go_duration(elapsed) +
-            " on " + std::to_string(printer.stats().size()) + " subjects");
+            " on " + messaging::count_of(printer.stats().size(), "subject"));
     std::vector<std::pair<std::string, SubjectStats>> rows(printer.stats().begin(),
                                                            printer.stats().end());
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
@@ -464,8 +464,9 @@ void print_summary(Io& io, const Printer& printer, std::int64_t dropped) {
     });
     constexpr std::size_t k_top = 20;
     for (std::size_t i = 0; i < rows.size() && i < k_top; ++i) {
-        io.note("  " + rows[i].first + ": " + messaging::with_commas(rows[i].second.messages) +
-                " messages, " + messaging::human_bytes(rows[i].second.bytes));
+        io.note("  " + rows[i].first + ": " + messaging::count_of(rows[i].second.messages,
+                                                                   "message") +
+                ", " + messaging::human_bytes(rows[i].second.bytes));
     }
     if (rows.size() > k_top) {
         io.note("  ... and " + std::to_string(rows.size() - k_top) + " more subjects");
@@ -496,6 +497,21 @@ void configure_jetstream(const SubOptions& o, jsSubOptions& sub_opts) {
     } else {
         sub_opts.Config.DeliverPolicy = js_DeliverAll;
     }
+}
+
+// The subject filter for `--stream S` without a subject: the stream's only subject.
+std::string only_subject_of(nats::JetStream& js, const std::string& stream) {
+    jsStreamInfo* raw = nullptr;
+    jsErrCode code{};
+    const natsStatus status = js_GetStreamInfo(&raw, js.get(), stream.c_str(), nullptr, &code);
+    nats::StreamInfoHandle info(raw);
+    nats::check_js(status, code, "look up stream \"" + stream + "\"");
+    if (info->Config == nullptr || info->Config->SubjectsLen != 1) {
+        throw UsageError("stream \"" + stream + "\" does not have exactly one subject",
+                         "give the subject to read, e.g. natty sub --stream " + stream +
+                             " 'orders.>'");
+    }
+    return info->Config->Subjects[0];
 }
 
 std::string inbox_prefix_of(const Settings& settings) {
@@ -536,7 +552,10 @@ void run_sub(const SubOptions& options, Runtime& runtime) {
     if (!options.stream.empty()) {
         js.emplace(connection);
         configure_jetstream(options, js_opts);
-        subs.add_jetstream(*js, subjects.empty() ? std::string() : subjects.front(), js_opts);
+        if (subjects.empty()) {
+            subjects.push_back(only_subject_of(*js, options.stream));
+        }
+        subs.add_jetstream(*js, subjects.front(), js_opts);
         io.note("Subscribing to stream " + options.stream +
                 (subjects.empty() ? std::string() : " subject " + subjects.front()));
     } else {
