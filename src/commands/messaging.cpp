@@ -5,20 +5,21 @@
 #include <natty/output/output.hpp>
 #include <natty/util/subject.hpp>
 
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <istream>
 #include <iterator>
 #include <ostream>
-#include <poll.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace natty::messaging {
 
-std::vector<HeaderTemplate> compile_headers(const std::vector<std::string>& flags,
-                                            bool templates, TemplateFeatures features) {
+std::vector<HeaderTemplate>
+compile_headers(const std::vector<std::string>& flags, bool templates, TemplateFeatures features) {
     std::vector<HeaderTemplate> out;
     for (const auto& flag : flags) {
         auto [key, value] = parse_header_flag(flag, "-H");
@@ -44,8 +45,8 @@ nats::Headers render_headers(const std::vector<HeaderTemplate>& headers,
                 throw UsageError("header \"" + h.key + "\" rendered to an invalid value: " + *why);
             }
         }
-        auto it = std::find_if(out.begin(), out.end(),
-                               [&](const auto& entry) { return entry.first == h.key; });
+        auto it = std::find_if(
+            out.begin(), out.end(), [&](const auto& entry) { return entry.first == h.key; });
         if (it == out.end()) {
             out.emplace_back(h.key, std::vector<std::string>{std::move(value)});
         } else {
@@ -55,7 +56,9 @@ nats::Headers render_headers(const std::vector<HeaderTemplate>& headers,
     return out;
 }
 
-Template compile_or_literal(const std::string& text, const std::string& what, bool templates,
+Template compile_or_literal(const std::string& text,
+                            const std::string& what,
+                            bool templates,
                             TemplateFeatures features) {
     return templates ? Template::compile(text, what, features) : Template::literal(text);
 }
@@ -72,25 +75,28 @@ std::string read_all(Io& io) {
     return data;
 }
 
-void check_payload_size(std::size_t data_size, const nats::Headers& headers,
-                        std::int64_t max_payload, const std::string& subject,
+void check_payload_size(std::size_t data_size,
+                        const nats::Headers& headers,
+                        std::int64_t max_payload,
+                        const std::string& subject,
                         std::uint64_t already_sent) {
     const std::size_t total = data_size + nats::header_wire_size(headers);
     if (max_payload > 0 && total > static_cast<std::size_t>(max_payload)) {
-        throw UsageError("message to \"" + subject + "\" is " + with_commas(total) +
-                             " bytes (body and headers), more than the server's max_payload of " +
-                             with_commas(static_cast<std::uint64_t>(max_payload)) + " bytes",
+        throw UsageError("message to \"" + subject + "\" is " + with_commas(total)
+                             + " bytes (body and headers), more than the server's max_payload of "
+                             + with_commas(static_cast<std::uint64_t>(max_payload)) + " bytes",
                          already_sent == 0
                              ? "send a smaller body, or raise max_payload in the server "
                                "configuration; nothing was sent"
-                             : "send a smaller body; " + with_commas(already_sent) +
-                                   " earlier messages were sent");
+                             : "send a smaller body; " + with_commas(already_sent)
+                                   + " earlier messages were sent");
     }
 }
 
 void raise_async_error(nats::Connection& connection, const std::string& what) {
     if (auto err = connection.take_async_error()) {
-        throw nats::NatsError(err->status, nats::describe(err->status, what, err->text),
+        throw nats::NatsError(err->status,
+                              nats::describe(err->status, what, err->text),
                               err->status == NATS_NOT_PERMITTED
                                   ? "the server's permissions for this user do not allow it"
                                   : "");
@@ -98,21 +104,25 @@ void raise_async_error(nats::Connection& connection, const std::string& what) {
     const char* text = nullptr;
     const natsStatus last = natsConnection_GetLastError(connection.get(), &text);
     if (last == NATS_NOT_PERMITTED) {
-        throw nats::NatsError(last, nats::describe(last, what, text == nullptr ? "" : text),
+        throw nats::NatsError(last,
+                              nats::describe(last, what, text == nullptr ? "" : text),
                               "the server's permissions for this user do not allow it");
     }
 }
 
-void publish(nats::Connection& connection, const std::string& subject, const std::string& reply,
-             const std::string& data, const nats::Headers& headers) {
+void publish(nats::Connection& connection,
+             const std::string& subject,
+             const std::string& reply,
+             const std::string& data,
+             const nats::Headers& headers) {
     if (headers.empty()) {
         const int size = static_cast<int>(data.size());
-        nats::check(reply.empty()
-                        ? natsConnection_Publish(connection.get(), subject.c_str(), data.data(),
-                                                 size)
-                        : natsConnection_PublishRequest(connection.get(), subject.c_str(),
-                                                        reply.c_str(), data.data(), size),
-                    "publish to \"" + subject + "\"");
+        nats::check(
+            reply.empty()
+                ? natsConnection_Publish(connection.get(), subject.c_str(), data.data(), size)
+                : natsConnection_PublishRequest(
+                    connection.get(), subject.c_str(), reply.c_str(), data.data(), size),
+            "publish to \"" + subject + "\"");
         return;
     }
     auto msg = nats::Message::create(subject, reply, data);
@@ -133,8 +143,9 @@ void check_out(Io& io) {
     if (saved == EPIPE) {
         throw BrokenPipe();
     }
-    throw Error(ExitCode::failure, std::string("cannot write output: ") +
-                                       (saved != 0 ? std::strerror(saved) : "write failed"));
+    throw Error(ExitCode::failure,
+                std::string("cannot write output: ")
+                    + (saved != 0 ? std::strerror(saved) : "write failed"));
 }
 
 bool stdout_reader_gone() {
@@ -251,11 +262,21 @@ void append_json_string(std::string& out, std::string_view text) {
         out.append(text.data() + run, i - run);
         run = i + 1;
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             out += "\\u00";
             out += k_hex[byte >> 4];
@@ -270,14 +291,16 @@ namespace {
 
 // A header key or value as JSON: text when valid UTF-8, else its base64.
 void append_json_text_or_b64(std::string& out, std::string_view text) {
-    append_json_string(out, output::is_valid_utf8(text) ? std::string(text)
-                                                        : output::base64_encode(text));
+    append_json_string(
+        out, output::is_valid_utf8(text) ? std::string(text) : output::base64_encode(text));
 }
 
 } // namespace
 
-std::string message_json(const nats::Message& msg, std::chrono::system_clock::time_point t,
-                         std::string_view leading, std::string_view trailing) {
+std::string message_json(const nats::Message& msg,
+                         std::chrono::system_clock::time_point t,
+                         std::string_view leading,
+                         std::string_view trailing) {
     const std::string_view data = msg.data();
     std::string out;
     out.reserve(128 + data.size() + data.size() / 3);

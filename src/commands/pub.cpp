@@ -47,15 +47,19 @@ public:
         const double secs = std::chrono::duration<double>(now - m_start).count();
         const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
         constexpr int k_width = 30;
-        const auto filled = static_cast<int>(
-            m_total == 0 ? 0.0
-                         : k_width * static_cast<double>(done) / static_cast<double>(m_total));
+        const auto filled = static_cast<int>(m_total == 0 ? 0.0
+                                                          : k_width * static_cast<double>(done)
+                                                                / static_cast<double>(m_total));
         std::string bar(static_cast<std::size_t>(filled), '#');
         bar.resize(k_width, ' ');
         char line[160];
-        std::snprintf(line, sizeof line, "\r[%s] %s/%s %.0f msgs/s ", bar.c_str(),
+        std::snprintf(line,
+                      sizeof line,
+                      "\r[%s] %s/%s %.0f msgs/s ",
+                      bar.c_str(),
                       messaging::with_commas(done).c_str(),
-                      messaging::with_commas(m_total).c_str(), rate);
+                      messaging::with_commas(m_total).c_str(),
+                      rate);
         m_io.err << line << std::flush;
     }
     void finish(std::uint64_t done) {
@@ -98,7 +102,9 @@ Plan compile_plan(const PubOptions& options) {
 // Sends messages and keeps the counters; one per pub run.
 class Publisher {
 public:
-    Publisher(const PubOptions& options, const Plan& plan, Runtime& runtime,
+    Publisher(const PubOptions& options,
+              const Plan& plan,
+              Runtime& runtime,
               nats::Connection& connection)
         : m_options(options), m_plan(plan), m_io(runtime.io()), m_conn(connection),
           m_max_payload(connection.max_payload()) {
@@ -113,8 +119,8 @@ public:
         values.count = m_sent + 1;
         const std::string subject = m_plan.subject.render(values);
         if (!m_plan.subject.is_constant()) {
-            require_publish_subject(subject, "subject (as rendered for message " +
-                                                 std::to_string(values.count) + ")");
+            require_publish_subject(
+                subject, "subject (as rendered for message " + std::to_string(values.count) + ")");
         }
         const std::string data = body.render(values);
         const nats::Headers headers = messaging::render_headers(m_plan.headers, values);
@@ -124,11 +130,9 @@ public:
         } else {
             messaging::publish(m_conn, subject, m_options.reply, data, headers);
             if (m_options.count <= k_per_message_log_limit && !m_newline_mode) {
-                m_conn.flush_and_check(m_conn.settings().timeout,
-                                       "publish to \"" + subject + "\"");
+                m_conn.flush_and_check(m_conn.settings().timeout, "publish to \"" + subject + "\"");
                 messaging::raise_async_error(m_conn, "publish to \"" + subject + "\"");
-                log("Published " + std::to_string(data.size()) + " bytes to \"" + subject +
-                    "\"");
+                log("Published " + std::to_string(data.size()) + " bytes to \"" + subject + "\"");
             }
         }
         ++m_sent;
@@ -160,7 +164,8 @@ public:
     }
 
 private:
-    void send_jetstream(const std::string& subject, const std::string& data,
+    void send_jetstream(const std::string& subject,
+                        const std::string& data,
                         const nats::Headers& headers) {
         auto msg = nats::Message::create(subject, m_options.reply, data);
         for (const auto& [key, values] : headers) {
@@ -174,16 +179,16 @@ private:
         nats::PubAckHandle ack(raw);
         if (status == NATS_NO_RESPONDERS) {
             nats_GetLastError(nullptr);
-            throw Error(ExitCode::not_found, "no JetStream stream stores subject \"" + subject +
-                                                 "\" (no responders)",
+            throw Error(ExitCode::not_found,
+                        "no JetStream stream stores subject \"" + subject + "\" (no responders)",
                         "create a stream for the subject, or publish without -J");
         }
         if (status != NATS_OK) {
             messaging::raise_async_error(m_conn, "JetStream publish to \"" + subject + "\"");
         }
         nats::check_js(status, code, "JetStream publish to \"" + subject + "\"");
-        std::string line = "Stored in Stream: " + std::string(ack->Stream) +
-                           " Sequence: " + messaging::with_commas(ack->Sequence);
+        std::string line = "Stored in Stream: " + std::string(ack->Stream)
+                           + " Sequence: " + messaging::with_commas(ack->Sequence);
         if (ack->Domain != nullptr && ack->Domain[0] != '\0') {
             line += " Domain: \"" + std::string(ack->Domain) + "\"";
         }
@@ -207,15 +212,17 @@ private:
     bool m_newline_mode = false;
 };
 
-std::string rate_summary(std::uint64_t sent, std::uint64_t bytes, const std::string& subject,
+std::string rate_summary(std::uint64_t sent,
+                         std::uint64_t bytes,
+                         const std::string& subject,
                          Clock::duration elapsed) {
     const double secs = std::chrono::duration<double>(elapsed).count();
     char rate[64];
     std::snprintf(rate, sizeof rate, "%.0f", secs > 0 ? static_cast<double>(sent) / secs : 0.0);
-    return "Published " + messaging::with_commas(sent) + " messages (" +
-           messaging::human_bytes(bytes) + ") to \"" + subject + "\" in " +
-           format_go_duration(std::chrono::duration_cast<std::chrono::microseconds>(elapsed)) +
-           " (" + rate + " msgs/s)";
+    return "Published " + messaging::with_commas(sent) + " messages ("
+           + messaging::human_bytes(bytes) + ") to \"" + subject + "\" in "
+           + format_go_duration(std::chrono::duration_cast<std::chrono::microseconds>(elapsed))
+           + " (" + rate + " msgs/s)";
 }
 
 } // namespace
@@ -239,8 +246,8 @@ void run_pub(const PubOptions& options, Runtime& runtime) {
             }
             const std::string data = messaging::read_all(io);
             // Binary input is never interpreted as a template.
-            body = messaging::compile_or_literal(data, "body from stdin",
-                                                 templates && output::is_valid_utf8(data));
+            body = messaging::compile_or_literal(
+                data, "body from stdin", templates && output::is_valid_utf8(data));
         } else {
             body = messaging::compile_or_literal(options.body.value_or(""), "body", templates);
         }
@@ -254,8 +261,8 @@ void run_pub(const PubOptions& options, Runtime& runtime) {
     const auto total = static_cast<std::uint64_t>(options.count);
     const bool bulk = options.count > k_per_message_log_limit || newline_mode;
     std::optional<Progress> progress;
-    if (options.count > k_per_message_log_limit && io.stderr_is_tty && !options.quiet &&
-        !newline_mode) {
+    if (options.count > k_per_message_log_limit && io.stderr_is_tty && !options.quiet
+        && !newline_mode) {
         progress.emplace(io, total);
     }
 
@@ -268,15 +275,14 @@ void run_pub(const PubOptions& options, Runtime& runtime) {
     if (newline_mode) {
         std::string line;
         while (!interrupt.requested() && std::getline(io.in, line)) {
-            const Template line_body =
-                messaging::compile_or_literal(line, "line from stdin",
-                                              templates && output::is_valid_utf8(line));
+            const Template line_body = messaging::compile_or_literal(
+                line, "line from stdin", templates && output::is_valid_utf8(line));
             for (std::int64_t i = 0; i < options.count && !interrupt.requested(); ++i) {
                 publisher.send(line_body);
                 pause();
             }
-            messaging::raise_async_error(connection, "publish to \"" +
-                                                         publisher.last_subject() + "\"");
+            messaging::raise_async_error(connection,
+                                         "publish to \"" + publisher.last_subject() + "\"");
         }
     } else {
         for (std::uint64_t i = 0; i < total && !interrupt.requested(); ++i) {
@@ -294,12 +300,12 @@ void run_pub(const PubOptions& options, Runtime& runtime) {
         progress->finish(publisher.sent());
     }
     if (bulk && !options.jetstream) {
-        publisher.log(rate_summary(publisher.sent(), publisher.bytes(), publisher.last_subject(),
-                                   Clock::now() - start));
+        publisher.log(rate_summary(
+            publisher.sent(), publisher.bytes(), publisher.last_subject(), Clock::now() - start));
     }
     if (interrupt.requested()) {
-        io.note("natty: interrupted after " + messaging::with_commas(publisher.sent()) +
-                " messages");
+        io.note("natty: interrupted after " + messaging::with_commas(publisher.sent())
+                + " messages");
         throw SilentExit(ExitCode::interrupted);
     }
 }
@@ -307,27 +313,31 @@ void run_pub(const PubOptions& options, Runtime& runtime) {
 void setup_pub(CLI::App& app, Runtime& runtime) {
     auto opts = std::make_shared<PubOptions>();
     auto* cmd = app.add_subcommand(
-        "pub", "Publish a message, e.g.\n"
-               "  natty pub orders.new '{\"id\":{{Count}}}' --count 10\n"
-               "  echo hello | natty pub greet\n"
-               "Templates in subject, body and headers: {{Count}} {{TimeStamp}} {{Unix}} "
-               "{{UnixNano}} {{Time}} {{ID}} {{Random MIN MAX}}");
+        "pub",
+        "Publish a message, e.g.\n"
+        "  natty pub orders.new '{\"id\":{{Count}}}' --count 10\n"
+        "  echo hello | natty pub greet\n"
+        "Templates in subject, body and headers: {{Count}} {{TimeStamp}} {{Unix}} "
+        "{{UnixNano}} {{Time}} {{ID}} {{Random MIN MAX}}");
     cmd->alias("publish");
     cmd->add_option("subject", opts->subject, "Subject to publish to")->required();
-    cmd->add_option("body", opts->body,
-                    "Message body (default: stdin when piped; see --force-stdin)");
+    cmd->add_option(
+        "body", opts->body, "Message body (default: stdin when piped; see --force-stdin)");
     cmd->add_option("--reply", opts->reply, "Reply subject");
     cmd->add_option("-H,--header", opts->headers, "Header Key:Value (repeatable)");
     cmd->add_option("--count", opts->count, "Number of messages to publish (default 1)");
     cmd->add_option("--sleep", opts->sleep, "Pause between messages, e.g. 100ms");
     cmd->add_flag("--force-stdin", opts->force_stdin, "Read the body from stdin");
-    cmd->add_option("--send-on", opts->send_on,
+    cmd->add_option("--send-on",
+                    opts->send_on,
                     "With stdin: eof sends all input as one message, newline one per line")
         ->check(CLI::IsMember({"eof", "newline"}));
-    cmd->add_flag("-J,--jetstream", opts->jetstream,
+    cmd->add_flag("-J,--jetstream",
+                  opts->jetstream,
                   "Publish to JetStream and print the stream and sequence of each ack");
     cmd->add_flag("-q,--quiet", opts->quiet, "No log lines on stderr");
-    cmd->add_flag("--no-templates", opts->no_templates, "Send {{ }} in subject, body and headers as is");
+    cmd->add_flag(
+        "--no-templates", opts->no_templates, "Send {{ }} in subject, body and headers as is");
     cmd->callback([opts, &runtime] { run_pub(*opts, runtime); });
 }
 

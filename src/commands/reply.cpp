@@ -10,13 +10,14 @@
 
 #include <CLI/CLI.hpp>
 
-#include <cerrno>
-#include <csignal>
-#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 
 extern char** environ; // NOLINT: the process environment, passed on to --command
 
@@ -36,13 +37,15 @@ struct CommandResult {
 
 // Runs argv with the request in its environment, capturing stdout+stderr. Interrupting natty
 // terminates the command.
-CommandResult run_command(const std::vector<std::string>& argv, const std::string& subject,
-                          std::string_view body, const InterruptGuard& interrupt) {
+CommandResult run_command(const std::vector<std::string>& argv,
+                          const std::string& subject,
+                          std::string_view body,
+                          const InterruptGuard& interrupt) {
     std::vector<std::string> env_strings;
     for (char** e = environ; *e != nullptr; ++e) {
         const std::string_view entry(*e);
-        if (entry.rfind("NATS_REQUEST_SUBJECT=", 0) != 0 &&
-            entry.rfind("NATS_REQUEST_BODY=", 0) != 0) {
+        if (entry.rfind("NATS_REQUEST_SUBJECT=", 0) != 0
+            && entry.rfind("NATS_REQUEST_BODY=", 0) != 0) {
             env_strings.emplace_back(entry);
         }
     }
@@ -62,8 +65,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
 
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
-        throw Error(ExitCode::failure, std::string("cannot run --command: pipe: ") +
-                                           std::strerror(errno));
+        throw Error(ExitCode::failure,
+                    std::string("cannot run --command: pipe: ") + std::strerror(errno));
     }
     const pid_t pid = ::fork();
     if (pid < 0) {
@@ -82,8 +85,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
         ::execvpe(argp[0], argp.data(), envp.data());
         const std::string message =
             "natty: cannot run " + args[0] + ": " + std::strerror(errno) + "\n";
-        [[maybe_unused]] const auto ignored = ::write(STDOUT_FILENO, message.data(),
-                                                      message.size());
+        [[maybe_unused]] const auto ignored =
+            ::write(STDOUT_FILENO, message.data(), message.size());
         ::_exit(127);
     }
     ::close(fds[1]);
@@ -127,11 +130,12 @@ public:
             m_body = messaging::compile_or_literal(*options.body, "body", templates, features);
         }
         if (!options.command.empty()) {
-            m_command = messaging::compile_or_literal(options.command, "--command", templates,
-                                                      features);
+            m_command =
+                messaging::compile_or_literal(options.command, "--command", templates, features);
             if (split_command_line(options.command).empty()) {
-                throw UsageError("--command is empty", "give a program to run, e.g. --command "
-                                                       "'date -u'");
+                throw UsageError("--command is empty",
+                                 "give a program to run, e.g. --command "
+                                 "'date -u'");
             }
         }
         m_headers = messaging::compile_headers(options.headers, templates, features);
@@ -144,8 +148,8 @@ public:
         ++m_handled;
         const std::string subject(msg.subject());
         const auto request_headers = msg.headers();
-        m_io.note("[#" + std::to_string(m_handled) + "] Received on subject \"" + subject +
-                  "\"" + (msg.reply().empty() ? std::string(" (no reply subject)") : ""));
+        m_io.note("[#" + std::to_string(m_handled) + "] Received on subject \"" + subject + "\""
+                  + (msg.reply().empty() ? std::string(" (no reply subject)") : ""));
         for (const auto& [key, values] : request_headers) {
             for (const auto& value : values) {
                 m_io.note(key + ": " + value);
@@ -158,8 +162,8 @@ public:
 
         if (m_sleep > Duration::zero()) {
             std::uniform_int_distribution<std::int64_t> pick(0, m_sleep.count() - 1);
-            interrupt.wait_for(std::chrono::duration_cast<std::chrono::milliseconds>(
-                Duration(pick(m_rng))));
+            interrupt.wait_for(
+                std::chrono::duration_cast<std::chrono::milliseconds>(Duration(pick(m_rng))));
         }
         if (msg.reply().empty()) {
             return;
@@ -180,12 +184,11 @@ public:
             const CommandResult result = run_command(argv, subject, msg.data(), interrupt);
             data = result.output;
             if (result.status != 0) {
-                m_io.note("[#" + std::to_string(m_handled) + "] command " + argv[0] +
-                          " exited with status " + std::to_string(result.status));
+                m_io.note("[#" + std::to_string(m_handled) + "] command " + argv[0]
+                          + " exited with status " + std::to_string(result.status));
                 headers.emplace_back("Nats-Service-Error",
-                                     std::vector<std::string>{
-                                         "command exited with status " +
-                                         std::to_string(result.status)});
+                                     std::vector<std::string>{"command exited with status "
+                                                              + std::to_string(result.status)});
                 headers.emplace_back("Nats-Service-Error-Code", std::vector<std::string>{"500"});
             }
         } else if (m_echo) {
@@ -199,8 +202,8 @@ public:
         for (auto& [key, list] : messaging::render_headers(m_headers, values)) {
             headers.emplace_back(key, std::move(list));
         }
-        messaging::check_payload_size(data.size(), headers, m_conn.max_payload(),
-                                      std::string(msg.reply()), m_handled - 1);
+        messaging::check_payload_size(
+            data.size(), headers, m_conn.max_payload(), std::string(msg.reply()), m_handled - 1);
         messaging::publish(m_conn, std::string(msg.reply()), {}, data, headers);
     }
 
@@ -252,8 +255,8 @@ std::vector<std::string> split_command_line(std::string_view text) {
                     ++i;
                     break;
                 }
-                if (text[i] == '\\' && i + 1 < text.size() &&
-                    (text[i + 1] == '"' || text[i + 1] == '\\')) {
+                if (text[i] == '\\' && i + 1 < text.size()
+                    && (text[i + 1] == '"' || text[i + 1] == '\\')) {
                     ++i;
                 }
                 current += text[i];
@@ -322,8 +325,8 @@ void run_reply(const ReplyOptions& options, Runtime& runtime) {
         io.note("Draining...");
         sub.drain();
         const auto deadline = Clock::now() + k_drain_limit;
-        while (!sub.finished() && Clock::now() < deadline &&
-               (limit == 0 || replier.handled() < limit)) {
+        while (!sub.finished() && Clock::now() < deadline
+               && (limit == 0 || replier.handled() < limit)) {
             if (auto msg = sub.next(k_poll)) {
                 replier.handle(*msg, interrupt);
             }
@@ -335,17 +338,17 @@ void run_reply(const ReplyOptions& options, Runtime& runtime) {
 
 void setup_reply(CLI::App& app, Runtime& runtime) {
     auto o = std::make_shared<ReplyOptions>();
-    auto* cmd = app.add_subcommand(
-        "reply", "Answer requests, e.g.\n"
-                 "  natty reply svc.echo                    (echo mode)\n"
-                 "  natty reply svc.hello 'hello {{Request}}'\n"
-                 "  natty reply 'svc.>' --command 'echo {{1}}'\n"
-                 "Ctrl-C drains requests already received and exits 0");
-    cmd->add_option("subject", o->subject, "Subject to answer on (wildcards allowed)")
-        ->required();
+    auto* cmd = app.add_subcommand("reply",
+                                   "Answer requests, e.g.\n"
+                                   "  natty reply svc.echo                    (echo mode)\n"
+                                   "  natty reply svc.hello 'hello {{Request}}'\n"
+                                   "  natty reply 'svc.>' --command 'echo {{1}}'\n"
+                                   "Ctrl-C drains requests already received and exits 0");
+    cmd->add_option("subject", o->subject, "Subject to answer on (wildcards allowed)")->required();
     cmd->add_option("body", o->body, "Reply body template ({{Request}} = request body)");
     cmd->add_flag("--echo", o->echo, "Reply with the request's body and headers");
-    cmd->add_option("--command", o->command,
+    cmd->add_option("--command",
+                    o->command,
                     "Run this command per request and reply with its output; {{0}}, {{1}}... "
                     "are subject tokens; env NATS_REQUEST_SUBJECT, NATS_REQUEST_BODY");
     cmd->add_option("-q,--queue", o->queue, "Queue group (default NATS-RPLY-22)");

@@ -31,14 +31,20 @@ std::string format_rtt(Clock::duration d) {
     return format_go_duration(std::chrono::duration_cast<std::chrono::microseconds>(d));
 }
 
-void print_reply(Io& io, const RequestOptions& options, const nats::Message& msg,
-                 Clock::duration rtt, std::uint64_t request_number) {
+void print_reply(Io& io,
+                 const RequestOptions& options,
+                 const nats::Message& msg,
+                 Clock::duration rtt,
+                 std::uint64_t request_number) {
     errno = 0;
     if (options.json) {
         char rtt_ms[64];
-        std::snprintf(rtt_ms, sizeof rtt_ms, "\"rtt_ms\":%.6f",
+        std::snprintf(rtt_ms,
+                      sizeof rtt_ms,
+                      "\"rtt_ms\":%.6f",
                       std::chrono::duration<double, std::milli>(rtt).count());
-        io.out << messaging::message_json(msg, std::chrono::system_clock::now(),
+        io.out << messaging::message_json(msg,
+                                          std::chrono::system_clock::now(),
                                           "\"request\":" + std::to_string(request_number),
                                           rtt_ms)
                << '\n';
@@ -62,9 +68,10 @@ void print_reply(Io& io, const RequestOptions& options, const nats::Message& msg
 }
 
 [[noreturn]] void throw_no_responders(const std::string& subject) {
-    throw Error(ExitCode::not_found, "no responders: nothing is subscribed to \"" + subject + "\"",
-                "start a service on that subject (e.g. natty reply " + subject +
-                    ") or check the subject's spelling");
+    throw Error(ExitCode::not_found,
+                "no responders: nothing is subscribed to \"" + subject + "\"",
+                "start a service on that subject (e.g. natty reply " + subject
+                    + ") or check the subject's spelling");
 }
 
 // Raises the permission error nats.c reported for this request, if any.
@@ -78,7 +85,8 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
     Io& io = runtime.io();
     const bool templates = !options.no_templates;
     Plan plan{messaging::compile_or_literal(options.subject, "subject", templates),
-              Template::literal(""), messaging::compile_headers(options.headers, templates),
+              Template::literal(""),
+              messaging::compile_headers(options.headers, templates),
               parse_duration(options.reply_timeout, "--reply-timeout")};
     if (plan.subject.is_constant()) {
         require_publish_subject(options.subject, "subject");
@@ -89,16 +97,16 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
         throw UsageError("--count must be at least 1, got " + std::to_string(options.count));
     }
     if (options.replies < 0) {
-        throw UsageError("--replies must be 0 (until --timeout) or more, got " +
-                         std::to_string(options.replies));
+        throw UsageError("--replies must be 0 (until --timeout) or more, got "
+                         + std::to_string(options.replies));
     }
     if (options.raw && options.json) {
         throw UsageError("--raw and --json cannot be combined");
     }
     if (messaging::body_from_stdin(io, options.body.has_value(), options.force_stdin)) {
         const std::string data = messaging::read_all(io);
-        plan.body = messaging::compile_or_literal(data, "body from stdin",
-                                                  templates && output::is_valid_utf8(data));
+        plan.body = messaging::compile_or_literal(
+            data, "body from stdin", templates && output::is_valid_utf8(data));
     } else {
         plan.body = messaging::compile_or_literal(options.body.value_or(""), "body", templates);
     }
@@ -126,8 +134,8 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
         }
         const std::string data = plan.body.render(values);
         const nats::Headers headers = messaging::render_headers(plan.headers, values);
-        messaging::check_payload_size(data.size(), headers, max_payload, subject,
-                                      static_cast<std::uint64_t>(i - 1));
+        messaging::check_payload_size(
+            data.size(), headers, max_payload, subject, static_cast<std::uint64_t>(i - 1));
         const std::string reply_to = inbox + "." + std::to_string(i);
         if (!options.raw && !options.json) {
             io.note("Sending request on \"" + subject + "\"");
@@ -179,8 +187,8 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
             if (!error.empty() && !service_error) {
                 service_error = true;
                 const std::string code = msg->header("Nats-Service-Error-Code");
-                service_error_text = "service error from \"" + subject + "\": " + error +
-                                     (code.empty() ? std::string() : " (code " + code + ")");
+                service_error_text = "service error from \"" + subject + "\": " + error
+                                     + (code.empty() ? std::string() : " (code " + code + ")");
             }
             if (options.replies > 0 && received >= options.replies) {
                 break;
@@ -205,19 +213,22 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
 
 void setup_request(CLI::App& app, Runtime& runtime) {
     auto o = std::make_shared<RequestOptions>();
-    auto* cmd = app.add_subcommand(
-        "request", "Send a request and print the replies, e.g.\n"
-                   "  natty request svc.time ''\n"
-                   "  natty request svc.echo 'hi {{Count}}' --count 3 --json\n"
-                   "Exit 7: no responders; 8: no reply within --timeout (default 5s)");
+    auto* cmd =
+        app.add_subcommand("request",
+                           "Send a request and print the replies, e.g.\n"
+                           "  natty request svc.time ''\n"
+                           "  natty request svc.echo 'hi {{Count}}' --count 3 --json\n"
+                           "Exit 7: no responders; 8: no reply within --timeout (default 5s)");
     cmd->alias("req");
     cmd->add_option("subject", o->subject, "Subject to send the request to")->required();
     cmd->add_option("body", o->body, "Request body (default: stdin when piped)");
     cmd->add_option("-H,--header", o->headers, "Header Key:Value (repeatable)");
     cmd->add_option("--count", o->count, "Number of requests to send one after another");
-    cmd->add_option("--replies", o->replies,
+    cmd->add_option("--replies",
+                    o->replies,
                     "Replies to wait for per request (default 1; 0 = until --timeout)");
-    cmd->add_option("--reply-timeout", o->reply_timeout,
+    cmd->add_option("--reply-timeout",
+                    o->reply_timeout,
                     "After a reply, how long to wait for the next one (default 300ms)");
     cmd->add_flag("-r,--raw", o->raw, "Print only reply bodies, no log lines");
     cmd->add_flag("--json", o->json, "One JSON object per reply (JSON Lines)");

@@ -13,14 +13,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
-#include <fcntl.h>
 #include <mutex>
-#include <unistd.h>
 #include <unordered_map>
 
 namespace natty {
@@ -49,8 +50,8 @@ struct Received {
 // slow-consumer accounting) takes over instead of unbounded memory growth.
 class Handover {
 public:
-    static void on_message(natsConnection* /*nc*/, natsSubscription* /*sub*/, natsMsg* msg,
-                           void* closure) {
+    static void
+    on_message(natsConnection* /*nc*/, natsSubscription* /*sub*/, natsMsg* msg, void* closure) {
         static_cast<Handover*>(closure)->push(nats::MessageHandle(msg));
     }
     static void on_complete(void* closure) { static_cast<Handover*>(closure)->completed(); }
@@ -141,12 +142,16 @@ public:
         natsSubscription* raw = nullptr;
         const std::string what = "subscribe to \"" + subject + "\"";
         if (queue.empty()) {
-            nats::check(natsConnection_Subscribe(&raw, m_conn.get(), subject.c_str(),
-                                                 &Handover::on_message, &m_handover),
-                        what);
+            nats::check(
+                natsConnection_Subscribe(
+                    &raw, m_conn.get(), subject.c_str(), &Handover::on_message, &m_handover),
+                what);
         } else {
-            nats::check(natsConnection_QueueSubscribe(&raw, m_conn.get(), subject.c_str(),
-                                                      queue.c_str(), &Handover::on_message,
+            nats::check(natsConnection_QueueSubscribe(&raw,
+                                                      m_conn.get(),
+                                                      subject.c_str(),
+                                                      queue.c_str(),
+                                                      &Handover::on_message,
                                                       &m_handover),
                         what);
         }
@@ -156,12 +161,18 @@ public:
     void add_jetstream(nats::JetStream& js, const std::string& subject, jsSubOptions& sub_opts) {
         natsSubscription* raw = nullptr;
         jsErrCode code{};
-        const natsStatus status =
-            js_Subscribe(&raw, js.get(), subject.empty() ? nullptr : subject.c_str(),
-                         &Handover::on_message, &m_handover, nullptr, &sub_opts, &code);
-        nats::check_js(status, code,
-                       "JetStream subscribe to stream \"" + std::string(sub_opts.Stream) +
-                           "\"" + (subject.empty() ? "" : " subject \"" + subject + "\""));
+        const natsStatus status = js_Subscribe(&raw,
+                                               js.get(),
+                                               subject.empty() ? nullptr : subject.c_str(),
+                                               &Handover::on_message,
+                                               &m_handover,
+                                               nullptr,
+                                               &sub_opts,
+                                               &code);
+        nats::check_js(status,
+                       code,
+                       "JetStream subscribe to stream \"" + std::string(sub_opts.Stream) + "\""
+                           + (subject.empty() ? "" : " subject \"" + subject + "\""));
         adopt(nats::SubscriptionHandle(raw), subject);
     }
 
@@ -189,13 +200,13 @@ public:
 
 private:
     void adopt(nats::SubscriptionHandle sub, const std::string& subject) {
-        nats::check(natsSubscription_SetPendingLimits(sub.get(), k_pending_messages,
-                                                      k_pending_bytes),
-                    "set pending limits on \"" + subject + "\"");
+        nats::check(
+            natsSubscription_SetPendingLimits(sub.get(), k_pending_messages, k_pending_bytes),
+            "set pending limits on \"" + subject + "\"");
         m_handover.expect_completion();
-        nats::check(natsSubscription_SetOnCompleteCB(sub.get(), &Handover::on_complete,
-                                                     &m_handover),
-                    "watch subscription on \"" + subject + "\"");
+        nats::check(
+            natsSubscription_SetOnCompleteCB(sub.get(), &Handover::on_complete, &m_handover),
+            "watch subscription on \"" + subject + "\"");
         m_subs.push_back(std::move(sub));
     }
 
@@ -244,8 +255,8 @@ void validate(const SubOptions& o) {
         throw UsageError("--timestamp and --delta-time cannot be combined");
     }
     const bool js = !o.stream.empty();
-    const int policies = (o.all ? 1 : 0) + (o.new_only ? 1 : 0) + (o.last ? 1 : 0) +
-                         (!o.since.empty() ? 1 : 0) + (o.start_sequence ? 1 : 0);
+    const int policies = (o.all ? 1 : 0) + (o.new_only ? 1 : 0) + (o.last ? 1 : 0)
+                         + (!o.since.empty() ? 1 : 0) + (o.start_sequence ? 1 : 0);
     if (policies > 0 && !js) {
         throw UsageError("--all, --new, --last, --since and --start-sequence need --stream");
     }
@@ -296,8 +307,8 @@ public:
         const std::uint64_t n = matched ? *matched : m_count + 1;
         if (!matched) {
             ++m_count;
-            if (m_options.match_replies && !msg.reply().empty() &&
-                m_requests.size() < k_max_tracked_requests) {
+            if (m_options.match_replies && !msg.reply().empty()
+                && m_requests.size() < k_max_tracked_requests) {
                 m_requests.emplace(std::string(msg.reply()), n);
             }
         }
@@ -307,11 +318,21 @@ public:
         m_bytes += msg.data().size();
         errno = 0;
         switch (m_mode) {
-        case Mode::human: print_human(item, n, matched.has_value()); break;
-        case Mode::raw: print_raw(msg.data()); break;
-        case Mode::json: m_io.out << to_json(item, n, matched.has_value()) << '\n'; break;
-        case Mode::dump_stdout: m_io.out << to_json(item, n, matched.has_value()) << '\0'; break;
-        case Mode::dump_dir: dump_file(item, n, matched.has_value()); break;
+        case Mode::human:
+            print_human(item, n, matched.has_value());
+            break;
+        case Mode::raw:
+            print_raw(msg.data());
+            break;
+        case Mode::json:
+            m_io.out << to_json(item, n, matched.has_value()) << '\n';
+            break;
+        case Mode::dump_stdout:
+            m_io.out << to_json(item, n, matched.has_value()) << '\0';
+            break;
+        case Mode::dump_dir:
+            dump_file(item, n, matched.has_value());
+            break;
         }
         messaging::check_out(m_io);
         m_previous = item.time;
@@ -389,10 +410,9 @@ private:
         std::unique_ptr<jsMsgMetaData, nats::Deleter<jsMsgMetaData_Destroy>> meta(raw);
         const auto stamp = WallClock::time_point(std::chrono::duration_cast<WallClock::duration>(
             std::chrono::nanoseconds(meta->Timestamp)));
-        return "Received JetStream message: stream: " + std::string(meta->Stream) +
-               " seq: " + messaging::with_commas(meta->Sequence.Stream) +
-               " / subject: " + std::string(msg.subject()) +
-               " / time: " + messaging::rfc3339_nano_utc(stamp);
+        return "Received JetStream message: stream: " + std::string(meta->Stream)
+               + " seq: " + messaging::with_commas(meta->Sequence.Stream) + " / subject: "
+               + std::string(msg.subject()) + " / time: " + messaging::rfc3339_nano_utc(stamp);
     }
 
     std::string to_json(const Received& item, std::uint64_t n, bool matched) const {
@@ -407,12 +427,12 @@ private:
                 std::unique_ptr<jsMsgMetaData, nats::Deleter<jsMsgMetaData_Destroy>> meta(raw);
                 trailing = "\"stream\":";
                 messaging::append_json_string(trailing, meta->Stream);
-                trailing += ",\"stream_seq\":" + std::to_string(meta->Sequence.Stream) +
-                            ",\"stream_time\":\"" +
-                            messaging::rfc3339_nano_utc(WallClock::time_point(
+                trailing += ",\"stream_seq\":" + std::to_string(meta->Sequence.Stream)
+                            + ",\"stream_time\":\""
+                            + messaging::rfc3339_nano_utc(WallClock::time_point(
                                 std::chrono::duration_cast<WallClock::duration>(
-                                    std::chrono::nanoseconds(meta->Timestamp)))) +
-                            "\"";
+                                    std::chrono::nanoseconds(meta->Timestamp))))
+                            + "\"";
             } else {
                 nats_GetLastError(nullptr);
             }
@@ -421,14 +441,13 @@ private:
     }
 
     void dump_file(const Received& item, std::uint64_t n, bool matched) {
-        const std::string name =
-            std::to_string(n) + (matched ? "_reply" : "") + ".json";
+        const std::string name = std::to_string(n) + (matched ? "_reply" : "") + ".json";
         const std::filesystem::path path = std::filesystem::path(m_options.dump) / name;
         const std::string text = to_json(item, n, matched) + "\n";
         const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0) {
-            throw Error(ExitCode::failure, "cannot write " + path.string() + ": " +
-                                               std::strerror(errno));
+            throw Error(ExitCode::failure,
+                        "cannot write " + path.string() + ": " + std::strerror(errno));
         }
         const ssize_t written = ::write(fd, text.data(), text.size());
         ::close(fd);
@@ -451,29 +470,29 @@ private:
 };
 
 void print_summary(Io& io, const Printer& printer, std::int64_t dropped) {
-    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-        WallClock::now() - printer.start());
-    io.note("Received " + messaging::count_of(printer.shown(), "message") + " (" +
-            messaging::human_bytes(printer.bytes()) + ") in " + format_go_duration(elapsed) +
-            " on " + messaging::count_of(printer.stats().size(), "subject"));
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(WallClock::now() - printer.start());
+    io.note("Received " + messaging::count_of(printer.shown(), "message") + " ("
+            + messaging::human_bytes(printer.bytes()) + ") in " + format_go_duration(elapsed)
+            + " on " + messaging::count_of(printer.stats().size(), "subject"));
     std::vector<std::pair<std::string, SubjectStats>> rows(printer.stats().begin(),
                                                            printer.stats().end());
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
         return a.second.messages != b.second.messages ? a.second.messages > b.second.messages
-                                                       : a.first < b.first;
+                                                      : a.first < b.first;
     });
     constexpr std::size_t k_top = 20;
     for (std::size_t i = 0; i < rows.size() && i < k_top; ++i) {
-        io.note("  " + rows[i].first + ": " + messaging::count_of(rows[i].second.messages,
-                                                                   "message") +
-                ", " + messaging::human_bytes(rows[i].second.bytes));
+        io.note("  " + rows[i].first + ": "
+                + messaging::count_of(rows[i].second.messages, "message") + ", "
+                + messaging::human_bytes(rows[i].second.bytes));
     }
     if (rows.size() > k_top) {
         io.note("  ... and " + std::to_string(rows.size() - k_top) + " more subjects");
     }
     if (dropped > 0) {
-        io.note("Dropped " + messaging::with_commas(static_cast<std::uint64_t>(dropped)) +
-                " messages (slow consumer)");
+        io.note("Dropped " + messaging::with_commas(static_cast<std::uint64_t>(dropped))
+                + " messages (slow consumer)");
     }
 }
 
@@ -489,8 +508,7 @@ void configure_jetstream(const SubOptions& o, jsSubOptions& sub_opts) {
         sub_opts.Config.DeliverPolicy = js_DeliverByStartTime;
         const auto start = WallClock::now() - parse_duration(o.since, "--since");
         sub_opts.Config.OptStartTime =
-            std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch())
-                .count();
+            std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
     } else if (o.start_sequence) {
         sub_opts.Config.DeliverPolicy = js_DeliverByStartSequence;
         sub_opts.Config.OptStartSeq = *o.start_sequence;
@@ -508,8 +526,8 @@ std::string only_subject_of(nats::JetStream& js, const std::string& stream) {
     nats::check_js(status, code, "look up stream \"" + stream + "\"");
     if (info->Config == nullptr || info->Config->SubjectsLen != 1) {
         throw UsageError("stream \"" + stream + "\" does not have exactly one subject",
-                         "give the subject to read, e.g. natty sub --stream " + stream +
-                             " 'orders.>'");
+                         "give the subject to read, e.g. natty sub --stream " + stream
+                             + " 'orders.>'");
     }
     return info->Config->Subjects[0];
 }
@@ -524,8 +542,8 @@ std::string inbox_prefix_of(const Settings& settings) {
 void run_sub(const SubOptions& options, Runtime& runtime) {
     validate(options);
     Io& io = runtime.io();
-    const Duration wait = options.wait.empty() ? Duration::zero()
-                                               : parse_duration(options.wait, "--wait");
+    const Duration wait =
+        options.wait.empty() ? Duration::zero() : parse_duration(options.wait, "--wait");
     Mode mode = Mode::human;
     if (options.raw) {
         mode = Mode::raw;
@@ -556,8 +574,8 @@ void run_sub(const SubOptions& options, Runtime& runtime) {
             subjects.push_back(only_subject_of(*js, options.stream));
         }
         subs.add_jetstream(*js, subjects.front(), js_opts);
-        io.note("Subscribing to stream " + options.stream +
-                (subjects.empty() ? std::string() : " subject " + subjects.front()));
+        io.note("Subscribing to stream " + options.stream
+                + (subjects.empty() ? std::string() : " subject " + subjects.front()));
     } else {
         std::string list;
         for (const auto& subject : subjects) {
@@ -567,9 +585,9 @@ void run_sub(const SubOptions& options, Runtime& runtime) {
         if (options.match_replies) {
             subs.add_core(prefix + ".>", "");
         }
-        io.note("Subscribing on " + list +
-                (options.queue.empty() ? std::string() : " in queue group " + options.queue) +
-                (options.match_replies ? " (matching replies on " + prefix + ".>)" : ""));
+        io.note("Subscribing on " + list
+                + (options.queue.empty() ? std::string() : " in queue group " + options.queue)
+                + (options.match_replies ? " (matching replies on " + prefix + ".>)" : ""));
     }
     connection.flush_and_check(connection.settings().timeout, "subscribe");
     messaging::raise_async_error(connection, "subscribe");
@@ -643,19 +661,20 @@ void run_sub(const SubOptions& options, Runtime& runtime) {
         throw SilentExit(ExitCode::interrupted);
     }
     if (dropped > 0) {
-        io.note("natty: warning: " + messaging::with_commas(static_cast<std::uint64_t>(dropped)) +
-                " messages were dropped because natty could not keep up (slow consumer)");
+        io.note("natty: warning: " + messaging::with_commas(static_cast<std::uint64_t>(dropped))
+                + " messages were dropped because natty could not keep up (slow consumer)");
     }
 }
 
 void setup_sub(CLI::App& app, Runtime& runtime) {
     auto o = std::make_shared<SubOptions>();
     auto* cmd = app.add_subcommand(
-        "sub", "Subscribe and print messages, e.g.\n"
-               "  natty sub 'orders.>'\n"
-               "  natty sub 'orders.>' --json | jq .data\n"
-               "  natty sub orders.new --count 10 --raw > ten.txt\n"
-               "Ctrl-C prints a summary on stderr and exits 130 (0 after --count/--wait)");
+        "sub",
+        "Subscribe and print messages, e.g.\n"
+        "  natty sub 'orders.>'\n"
+        "  natty sub 'orders.>' --json | jq .data\n"
+        "  natty sub orders.new --count 10 --raw > ten.txt\n"
+        "Ctrl-C prints a summary on stderr and exits 130 (0 after --count/--wait)");
     cmd->alias("subscribe");
     cmd->add_option("subjects", o->subjects, "Subjects (wildcards * and > allowed)");
     cmd->add_option("--queue", o->queue, "Queue group to join");
@@ -667,12 +686,14 @@ void setup_sub(CLI::App& app, Runtime& runtime) {
     cmd->add_flag("--subjects-only", o->subjects_only, "Print only the subject line");
     cmd->add_flag("-t,--timestamp", o->timestamp, "Show when each message arrived");
     cmd->add_flag("-d,--delta-time", o->delta_time, "Show time since the previous message");
-    cmd->add_flag("--match-replies", o->match_replies,
+    cmd->add_flag("--match-replies",
+                  o->match_replies,
                   "Also show replies to the requests seen (subscribes to the inbox prefix)");
     cmd->add_flag("-i,--inbox", o->inbox, "Subscribe to a new inbox subject");
     cmd->add_option("-I,--ignore-subject", o->ignore, "Skip messages on these subjects")
         ->delimiter(',');
-    cmd->add_option("--dump", o->dump,
+    cmd->add_option("--dump",
+                    o->dump,
                     "Write each message as JSON: DIR/<n>.json, or '-' for JSON+NUL on stdout");
     const std::string js = "JetStream";
     cmd->add_option("--stream", o->stream, "Read from this JetStream stream (ordered consumer)")
@@ -681,8 +702,7 @@ void setup_sub(CLI::App& app, Runtime& runtime) {
     cmd->add_flag("--new", o->new_only, "Only messages stored from now on")->group(js);
     cmd->add_flag("--last", o->last, "From the last message in the stream")->group(js);
     cmd->add_option("--since", o->since, "Messages stored in the last DUR, e.g. 1h")->group(js);
-    cmd->add_option("--start-sequence", o->start_sequence, "From this stream sequence")
-        ->group(js);
+    cmd->add_option("--start-sequence", o->start_sequence, "From this stream sequence")->group(js);
     cmd->callback([o, &runtime] { run_sub(*o, runtime); });
 }
 

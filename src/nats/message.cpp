@@ -18,15 +18,17 @@ using CharArray = std::unique_ptr<const char*, FreeArray>;
 
 } // namespace
 
-Message Message::create(std::string_view subject, std::string_view reply,
-                        std::string_view data) {
+Message Message::create(std::string_view subject, std::string_view reply, std::string_view data) {
     if (data.size() > static_cast<std::size_t>(INT_MAX)) {
         throw UsageError("payload of " + std::to_string(data.size()) + " bytes is too large");
     }
     const std::string subj(subject);
     const std::string rep(reply);
-    return Message(make<MessageHandle>("create message", natsMsg_Create, subj.c_str(),
-                                       rep.empty() ? nullptr : rep.c_str(), data.data(),
+    return Message(make<MessageHandle>("create message",
+                                       natsMsg_Create,
+                                       subj.c_str(),
+                                       rep.empty() ? nullptr : rep.c_str(),
+                                       data.data(),
                                        static_cast<int>(data.size())));
 }
 
@@ -63,8 +65,8 @@ Headers Message::headers() const {
         std::vector<std::string> values;
         const char** raw_values = nullptr;
         int value_count = 0;
-        if (natsMsgHeader_Values(m_msg.get(), key, &raw_values, &value_count) == NATS_OK &&
-            raw_values != nullptr) {
+        if (natsMsgHeader_Values(m_msg.get(), key, &raw_values, &value_count) == NATS_OK
+            && raw_values != nullptr) {
             CharArray owned(raw_values);
             for (int v = 0; v < value_count; ++v) {
                 values.emplace_back(raw_values[v] == nullptr ? "" : raw_values[v]);
@@ -72,8 +74,8 @@ Headers Message::headers() const {
         }
         out.emplace_back(key, std::move(values));
     }
-    std::sort(out.begin(), out.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(
+        out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     return out;
 }
 
@@ -86,8 +88,7 @@ std::string Message::header(const char* key) const {
 }
 
 void Message::add_header(const std::string& key, const std::string& value) {
-    check(natsMsgHeader_Add(m_msg.get(), key.c_str(), value.c_str()),
-          "set header \"" + key + "\"");
+    check(natsMsgHeader_Add(m_msg.get(), key.c_str(), value.c_str()), "set header \"" + key + "\"");
 }
 
 std::size_t header_wire_size(const Headers& headers) {

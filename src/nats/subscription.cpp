@@ -3,16 +3,20 @@
 
 namespace natty::nats {
 
-Subscription Subscription::subscribe(Connection& connection, const std::string& subject,
+Subscription Subscription::subscribe(Connection& connection,
+                                     const std::string& subject,
                                      const std::string& queue) {
     const std::string what = "subscribe to \"" + subject + "\"";
     if (queue.empty()) {
-        return Subscription(make<SubscriptionHandle>(what, natsConnection_SubscribeSync,
-                                                     connection.get(), subject.c_str()),
-                            subject);
+        return Subscription(
+            make<SubscriptionHandle>(
+                what, natsConnection_SubscribeSync, connection.get(), subject.c_str()),
+            subject);
     }
-    return Subscription(make<SubscriptionHandle>(what, natsConnection_QueueSubscribeSync,
-                                                 connection.get(), subject.c_str(),
+    return Subscription(make<SubscriptionHandle>(what,
+                                                 natsConnection_QueueSubscribeSync,
+                                                 connection.get(),
+                                                 subject.c_str(),
                                                  queue.c_str()),
                         subject);
 }
@@ -28,7 +32,9 @@ std::optional<Message> Subscription::next(std::chrono::milliseconds wait) {
     }
     switch (status) {
     case NATS_TIMEOUT:
-    case NATS_SLOW_CONSUMER: nats_GetLastError(nullptr); return std::nullopt;
+    case NATS_SLOW_CONSUMER:
+        nats_GetLastError(nullptr);
+        return std::nullopt;
     case NATS_NO_RESPONDERS:
         nats_GetLastError(nullptr);
         m_no_responders = true;
@@ -39,7 +45,9 @@ std::optional<Message> Subscription::next(std::chrono::milliseconds wait) {
         nats_GetLastError(nullptr);
         m_finished = true;
         return std::nullopt;
-    default: check(status, "receive on \"" + m_subject + "\""); return std::nullopt;
+    default:
+        check(status, "receive on \"" + m_subject + "\"");
+        return std::nullopt;
     }
 }
 

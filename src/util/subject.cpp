@@ -7,11 +7,16 @@ namespace {
 // Describes a character for error messages, e.g. "a space", "a line feed (LF)".
 std::string describe_char(char c) {
     switch (c) {
-    case ' ': return "a space";
-    case '\t': return "a tab";
-    case '\r': return "a carriage return (CR)";
-    case '\n': return "a line feed (LF)";
-    default: break;
+    case ' ':
+        return "a space";
+    case '\t':
+        return "a tab";
+    case '\r':
+        return "a carriage return (CR)";
+    case '\n':
+        return "a line feed (LF)";
+    default:
+        break;
     }
     const auto byte = static_cast<unsigned char>(c);
     static constexpr char k_hex[] = "0123456789abcdef";
@@ -89,8 +94,8 @@ std::string printable(std::string_view text) {
     return out;
 }
 
-[[noreturn]] void refuse(std::string_view what, std::string_view input, const std::string& why,
-                         std::string hint) {
+[[noreturn]] void
+refuse(std::string_view what, std::string_view input, const std::string& why, std::string hint) {
     throw UsageError("invalid " + std::string(what) + " \"" + printable(input) + "\": " + why,
                      std::move(hint));
 }
@@ -137,9 +142,9 @@ std::optional<std::string> header_key_problem(std::string_view key) {
     }
     for (char c : key) {
         if (is_space_or_control(c) || static_cast<unsigned char>(c) > 0x7e) {
-            return "the key contains " + (static_cast<unsigned char>(c) > 0x7e
-                                              ? std::string("a non-ASCII byte")
-                                              : describe_char(c));
+            return "the key contains "
+                   + (static_cast<unsigned char>(c) > 0x7e ? std::string("a non-ASCII byte")
+                                                           : describe_char(c));
         }
         if (c == ':') {
             return "the key contains ':'";
@@ -160,7 +165,9 @@ std::optional<std::string> header_value_problem(std::string_view value) {
 
 void require_publish_subject(std::string_view subject, std::string_view what) {
     if (auto why = publish_subject_problem(subject)) {
-        refuse(what, subject, *why,
+        refuse(what,
+               subject,
+               *why,
                "a subject is dot-separated tokens without spaces, e.g. orders.new; nothing "
                "was sent");
     }
@@ -168,7 +175,9 @@ void require_publish_subject(std::string_view subject, std::string_view what) {
 
 void require_subscribe_subject(std::string_view subject, std::string_view what) {
     if (auto why = subscribe_subject_problem(subject)) {
-        refuse(what, subject, *why,
+        refuse(what,
+               subject,
+               *why,
                "use dot-separated tokens; '*' matches one token and '>' the rest, e.g. "
                "orders.*.new or orders.>");
     }
@@ -184,12 +193,17 @@ std::pair<std::string, std::string> parse_header_flag(std::string_view text,
                                                       std::string_view flag) {
     const std::size_t colon = text.find(':');
     if (colon == std::string_view::npos) {
-        refuse(std::string(flag) + " header", text, "there is no ':' between key and value",
-               "write headers as Key:Value, e.g. " + std::string(flag) + " Content-Type:text/plain");
+        refuse(std::string(flag) + " header",
+               text,
+               "there is no ':' between key and value",
+               "write headers as Key:Value, e.g. " + std::string(flag)
+                   + " Content-Type:text/plain");
     }
     const std::string_view key = trim(text.substr(0, colon));
     if (auto why = header_key_problem(key)) {
-        refuse(std::string(flag) + " header", text, *why,
+        refuse(std::string(flag) + " header",
+               text,
+               *why,
                "write headers as Key:Value with a key of letters, digits and '-'");
     }
     return {std::string(key), std::string(trim(text.substr(colon + 1)))};

@@ -59,7 +59,11 @@ std::string rfc3339_now() {
         return out + "Z";
     }
     const long abs_offset = offset < 0 ? -offset : offset;
-    std::snprintf(buf, sizeof buf, "%c%02ld:%02ld", offset < 0 ? '-' : '+', abs_offset / 3600,
+    std::snprintf(buf,
+                  sizeof buf,
+                  "%c%02ld:%02ld",
+                  offset < 0 ? '-' : '+',
+                  abs_offset / 3600,
                   (abs_offset % 3600) / 60);
     return out + buf;
 }
@@ -91,18 +95,18 @@ Template Template::literal(std::string_view text) {
     return t;
 }
 
-Template Template::compile(std::string_view text, std::string_view what,
-                           TemplateFeatures features) {
+Template
+Template::compile(std::string_view text, std::string_view what, TemplateFeatures features) {
     Template t;
     t.m_source = std::string(text);
     const std::string where(what);
     auto fail = [&](const std::string& message, const std::string& hint) {
         throw UsageError(message + " in " + where + " \"" + t.m_source + "\"",
-                         hint.empty() ? std::string(k_known) +
-                                            (features.request ? " {{Request}}" : "") +
-                                            (features.tokens ? " {{0}} {{1}}..." : "") +
-                                            "; use --no-templates to send the text as is"
-                                      : hint);
+                         hint.empty()
+                             ? std::string(k_known) + (features.request ? " {{Request}}" : "")
+                                   + (features.tokens ? " {{0}} {{1}}..." : "")
+                                   + "; use --no-templates to send the text as is"
+                             : hint);
     };
     std::size_t pos = 0;
     std::string pending;
@@ -143,9 +147,8 @@ Template Template::compile(std::string_view text, std::string_view what,
             part.kind = Kind::id;
         } else if (name == "Random") {
             part.kind = Kind::random;
-            if (words.size() != 3 || !parse_uint(words[1], part.a) ||
-                !parse_uint(words[2], part.b) || part.a > part.b ||
-                part.b > k_max_random_length) {
+            if (words.size() != 3 || !parse_uint(words[1], part.a) || !parse_uint(words[2], part.b)
+                || part.a > part.b || part.b > k_max_random_length) {
                 fail("bad template " + shown,
                      "write {{Random MIN MAX}} with 0 <= MIN <= MAX <= 1048576, e.g. "
                      "{{Random 10 20}}");
@@ -182,17 +185,29 @@ std::string Template::render(const TemplateValues& values) const {
     std::string out;
     for (const Part& part : m_parts) {
         switch (part.kind) {
-        case Kind::literal: out += part.text; break;
-        case Kind::count: out += std::to_string(values.count); break;
-        case Kind::timestamp: out += rfc3339_now(); break;
-        case Kind::unix_seconds: out += std::to_string(std::time(nullptr)); break;
+        case Kind::literal:
+            out += part.text;
+            break;
+        case Kind::count:
+            out += std::to_string(values.count);
+            break;
+        case Kind::timestamp:
+            out += rfc3339_now();
+            break;
+        case Kind::unix_seconds:
+            out += std::to_string(std::time(nullptr));
+            break;
         case Kind::unix_nanos:
             out += std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                       std::chrono::system_clock::now().time_since_epoch())
                                       .count());
             break;
-        case Kind::kitchen: out += kitchen_now(); break;
-        case Kind::id: out += new_id(m_rng); break;
+        case Kind::kitchen:
+            out += kitchen_now();
+            break;
+        case Kind::id:
+            out += new_id(m_rng);
+            break;
         case Kind::random: {
             std::uniform_int_distribution<std::uint64_t> length(part.a, part.b);
             std::uniform_int_distribution<std::size_t> pick(0, k_alphanumeric.size() - 1);
@@ -202,7 +217,9 @@ std::string Template::render(const TemplateValues& values) const {
             }
             break;
         }
-        case Kind::request: out += values.request; break;
+        case Kind::request:
+            out += values.request;
+            break;
         case Kind::token:
             if (values.tokens != nullptr && part.a < values.tokens->size()) {
                 out += (*values.tokens)[part.a];

@@ -31,8 +31,8 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 
 // Starts `natty sub ARGS` and waits until it has subscribed.
-std::unique_ptr<Child> start_sub(const Sandbox& sandbox, const NatsServer& server,
-                                 std::vector<std::string> args) {
+std::unique_ptr<Child>
+start_sub(const Sandbox& sandbox, const NatsServer& server, std::vector<std::string> args) {
     args.insert(args.begin(), "sub");
     auto child = sandbox.spawn_natty(with(server, args));
     REQUIRE(child->wait_for_output("Subscribing", 10s, true));
@@ -46,14 +46,23 @@ TEST_CASE("pub and sub round-trip text with headers in stable order", "[messagin
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
     auto sub = start_sub(sandbox, *server, {"orders.>", "--count", "2"});
-    auto pub = sandbox.natty(with(*server, {"pub", "orders.new", "hello {{Count}}", "--count",
-                                            "2", "-H", "Zeta:last", "-H", "Alpha: first "}));
+    auto pub = sandbox.natty(with(*server,
+                                  {"pub",
+                                   "orders.new",
+                                   "hello {{Count}}",
+                                   "--count",
+                                   "2",
+                                   "-H",
+                                   "Zeta:last",
+                                   "-H",
+                                   "Alpha: first "}));
     REQUIRE(pub.exit_code == 0);
     CHECK(std::regex_search(pub.err, std::regex("Published 7 bytes to \"orders.new\"")));
     auto result = sub->wait(10s);
     REQUIRE(result.exit_code == 0);
-    CHECK(result.out == "[#1] Received on \"orders.new\"\nAlpha: first\nZeta: last\n\nhello 1\n\n"
-                        "[#2] Received on \"orders.new\"\nAlpha: first\nZeta: last\n\nhello 2\n\n");
+    CHECK(result.out
+          == "[#1] Received on \"orders.new\"\nAlpha: first\nZeta: last\n\nhello 1\n\n"
+             "[#2] Received on \"orders.new\"\nAlpha: first\nZeta: last\n\nhello 2\n\n");
 }
 
 TEST_CASE("binary bodies survive exactly in --raw and as base64 in --json", "[messaging]") {
@@ -189,8 +198,8 @@ TEST_CASE("queue group members split the messages", "[messaging]") {
     auto server = NatsServer::start({}, dir.path());
     auto a = start_sub(sandbox, *server, {"work", "--queue", "q", "--raw", "--wait", "1s"});
     auto b = start_sub(sandbox, *server, {"work", "--queue", "q", "--raw", "--wait", "1s"});
-    REQUIRE(sandbox.natty(with(*server, {"pub", "work", "{{Count}}", "--count", "200"}))
-                .exit_code == 0);
+    REQUIRE(sandbox.natty(with(*server, {"pub", "work", "{{Count}}", "--count", "200"})).exit_code
+            == 0);
     auto ra = a->wait(15s);
     auto rb = b->wait(15s);
     REQUIRE(ra.exit_code == 0);
@@ -213,8 +222,8 @@ TEST_CASE("SIGINT prints a summary and exits 130", "[messaging]") {
     sub->signal(SIGINT);
     auto result = sub->wait(10s);
     CHECK(result.exit_code == 130);
-    CHECK(std::regex_search(result.err,
-                            std::regex(R"(Received 4 messages \(16 B\) in [0-9.]+m?s on 2 subjects)")));
+    CHECK(std::regex_search(
+        result.err, std::regex(R"(Received 4 messages \(16 B\) in [0-9.]+m?s on 2 subjects)")));
     CHECK_THAT(result.err, Catch::Contains("s.a: 3 messages, 15 B"));
     CHECK_THAT(result.err, Catch::Contains("s.b: 1 message, 1 B"));
 }
@@ -225,14 +234,14 @@ TEST_CASE("100 000 messages published in bulk all reach a sub writing to a file"
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
     const auto file = dir.path() / "out.txt";
-    const std::string cmd = "exec '" + natty_bin() + "' -s " + server->url() +
-                            " sub bulk --count 100000 --raw > '" + file.string() + "'";
+    const std::string cmd = "exec '" + natty_bin() + "' -s " + server->url()
+                            + " sub bulk --count 100000 --raw > '" + file.string() + "'";
     RunOptions opts;
     opts.env = sandbox.env();
     auto sub = Child::spawn({"/bin/sh", "-c", cmd}, opts);
     REQUIRE(sub->wait_for_output("Subscribing", 10s, true));
-    auto pub = sandbox.natty(with(*server, {"pub", "bulk", "message {{Count}}", "--count",
-                                            "100000"}));
+    auto pub =
+        sandbox.natty(with(*server, {"pub", "bulk", "message {{Count}}", "--count", "100000"}));
     REQUIRE(pub.exit_code == 0);
     CHECK(std::regex_search(pub.err, std::regex("Published 100,000 messages")));
     auto result = sub->wait(60s);
@@ -254,14 +263,14 @@ TEST_CASE("a reader that stops ends sub cleanly with exit 0", "[messaging]") {
     TempDir dir;
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
-    const std::string cmd = "'" + natty_bin() + "' -s " + server->url() +
-                            " sub head --raw | head -3; echo \"status=${PIPESTATUS:-}\"";
+    const std::string cmd = "'" + natty_bin() + "' -s " + server->url()
+                            + " sub head --raw | head -3; echo \"status=${PIPESTATUS:-}\"";
     RunOptions opts;
     opts.env = sandbox.env();
     auto pipeline = Child::spawn({"/bin/bash", "-c", "set -o pipefail; " + cmd}, opts);
     REQUIRE(pipeline->wait_for_output("Subscribing", 10s, true));
-    REQUIRE(sandbox.natty(with(*server, {"pub", "head", "m{{Count}}", "--count", "5"}))
-                .exit_code == 0);
+    REQUIRE(sandbox.natty(with(*server, {"pub", "head", "m{{Count}}", "--count", "5"})).exit_code
+            == 0);
     auto result = pipeline->wait(10s);
     CHECK_FALSE(result.timed_out);
     CHECK(result.exit_code == 0);
@@ -315,22 +324,30 @@ TEST_CASE("JetStream: pub -J prints the ack and sub --stream prints sequences",
     ServerOptions options;
     options.jetstream = true;
     auto server = NatsServer::start(options, dir.path());
-    auto created = sandbox.natty(with(
-        *server, {"request", "$JS.API.STREAM.CREATE.ORDERS",
-                  R"({"name":"ORDERS","subjects":["js.>"],"storage":"memory"})", "--raw"}));
+    auto created =
+        sandbox.natty(with(*server,
+                           {"request",
+                            "$JS.API.STREAM.CREATE.ORDERS",
+                            R"({"name":"ORDERS","subjects":["js.>"],"storage":"memory"})",
+                            "--raw"}));
     REQUIRE(created.exit_code == 0);
     auto pub = sandbox.natty(with(*server, {"pub", "-J", "js.new", "o{{Count}}", "--count", "2"}));
     REQUIRE(pub.exit_code == 0);
-    CHECK(pub.out == "Stored in Stream: ORDERS Sequence: 1\nStored in Stream: ORDERS Sequence: 2\n");
+    CHECK(pub.out
+          == "Stored in Stream: ORDERS Sequence: 1\nStored in Stream: ORDERS Sequence: 2\n");
     auto none = sandbox.natty(with(*server, {"pub", "-J", "nostream.x", "y"}));
     CHECK(none.exit_code == 7);
-    auto sub = sandbox.natty(with(*server, {"sub", "--stream", "ORDERS", "js.>", "--all",
-                                            "--count", "2"}));
+    auto sub = sandbox.natty(
+        with(*server, {"sub", "--stream", "ORDERS", "js.>", "--all", "--count", "2"}));
     REQUIRE(sub.exit_code == 0);
-    CHECK(std::regex_search(sub.out, std::regex(R"(\[#1\] Received JetStream message: stream: ORDERS seq: 1 / subject: js.new / time: \d{4}-)")));
-    CHECK(std::regex_search(sub.out, std::regex(R"(\[#2\] Received JetStream message: stream: ORDERS seq: 2 )")));
-    auto last = sandbox.natty(with(*server, {"sub", "--stream", "ORDERS", "--last",
-                                             "--count", "1", "--json"}));
+    CHECK(std::regex_search(
+        sub.out,
+        std::regex(
+            R"(\[#1\] Received JetStream message: stream: ORDERS seq: 1 / subject: js.new / time: \d{4}-)")));
+    CHECK(std::regex_search(
+        sub.out, std::regex(R"(\[#2\] Received JetStream message: stream: ORDERS seq: 2 )")));
+    auto last = sandbox.natty(
+        with(*server, {"sub", "--stream", "ORDERS", "--last", "--count", "1", "--json"}));
     REQUIRE(last.exit_code == 0);
     const auto doc = nlohmann::json::parse(last.out);
     CHECK(doc["stream_seq"] == 2);

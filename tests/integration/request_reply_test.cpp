@@ -22,8 +22,8 @@ std::vector<std::string> with(const NatsServer& server, std::vector<std::string>
 }
 
 // Starts `natty reply ARGS` and waits until it listens.
-std::unique_ptr<Child> start_reply(const Sandbox& sandbox, const NatsServer& server,
-                                   std::vector<std::string> args) {
+std::unique_ptr<Child>
+start_reply(const Sandbox& sandbox, const NatsServer& server, std::vector<std::string> args) {
     args.insert(args.begin(), "reply");
     auto child = sandbox.spawn_natty(with(server, args));
     REQUIRE(child->wait_for_output("Listening on", 10s, true));
@@ -46,8 +46,8 @@ TEST_CASE("request gets an echo reply with headers and the round-trip time", "[m
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
     auto replier = start_reply(sandbox, *server, {"svc.echo", "--count", "2"});
-    auto first = sandbox.natty(with(*server, {"request", "svc.echo", "hi {{Count}}", "-H",
-                                              "X-Trace:abc"}));
+    auto first =
+        sandbox.natty(with(*server, {"request", "svc.echo", "hi {{Count}}", "-H", "X-Trace:abc"}));
     REQUIRE(first.exit_code == 0);
     CHECK(first.out == "hi 1\n");
     CHECK(std::regex_search(first.err, std::regex(R"(Received with rtt [0-9.]+(µs|ms|s))")));
@@ -66,14 +66,17 @@ TEST_CASE("request gets an echo reply with headers and the round-trip time", "[m
     CHECK_THAT(done.out, Catch::Contains("hi 1"));
 }
 
-TEST_CASE("reply --command gets subject tokens and the request in its environment",
-          "[messaging]") {
+TEST_CASE("reply --command gets subject tokens and the request in its environment", "[messaging]") {
     TempDir dir;
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
     auto replier = start_reply(
-        sandbox, *server,
-        {"svc.>", "--count", "2", "--command",
+        sandbox,
+        *server,
+        {"svc.>",
+         "--count",
+         "2",
+         "--command",
          "sh -c 'echo \"{{1}} $NATS_REQUEST_SUBJECT $NATS_REQUEST_BODY\"; exit {{2}}'"});
     auto ok = sandbox.natty(with(*server, {"request", "svc.time.0", "ping", "--raw"}));
     REQUIRE(ok.exit_code == 0);
@@ -81,8 +84,9 @@ TEST_CASE("reply --command gets subject tokens and the request in its environmen
     CHECK(ok.err.empty());
     auto failing = sandbox.natty(with(*server, {"request", "svc.fail.3", "x"}));
     CHECK(failing.exit_code == 1);
-    CHECK_THAT(failing.err, Catch::Contains("service error from \"svc.fail.3\": command exited "
-                                            "with status 3"));
+    CHECK_THAT(failing.err,
+               Catch::Contains("service error from \"svc.fail.3\": command exited "
+                               "with status 3"));
     CHECK(failing.out == "fail svc.fail.3 x\n");
     auto done = replier->wait(10s);
     CHECK(done.exit_code == 0);
@@ -103,8 +107,8 @@ TEST_CASE("request collects replies from several responders", "[messaging]") {
     std::vector<std::string> bodies{docs[0]["data"], docs[1]["data"]};
     std::sort(bodies.begin(), bodies.end());
     CHECK(bodies == std::vector<std::string>{"from-a", "from-b"});
-    auto two = sandbox.natty(with(*server, {"request", "multi", "x", "--replies", "2", "--raw",
-                                            "--count", "2"}));
+    auto two = sandbox.natty(
+        with(*server, {"request", "multi", "x", "--replies", "2", "--raw", "--count", "2"}));
     REQUIRE(two.exit_code == 0);
     CHECK(std::count(two.out.begin(), two.out.end(), '\n') == 4);
     a->signal(SIGINT);

@@ -60,8 +60,7 @@ TEST_CASE("header flags split on the first colon and trim both sides") {
     auto [k3, v3] = parse_header_flag("Empty:", "-H");
     CHECK(k3 == "Empty");
     CHECK(v3.empty());
-    CHECK_THROWS_WITH(parse_header_flag("NoColon", "-H"),
-                      Catch::Contains("there is no ':'"));
+    CHECK_THROWS_WITH(parse_header_flag("NoColon", "-H"), Catch::Contains("there is no ':'"));
     CHECK_THROWS_AS(parse_header_flag(":value", "-H"), UsageError);
     CHECK_THROWS_AS(parse_header_flag("Bad Key:v", "-H"), UsageError);
 }

@@ -9,7 +9,9 @@ using namespace natty;
 
 namespace {
 
-std::string render(std::string_view text, std::uint64_t count = 1, TemplateFeatures f = {},
+std::string render(std::string_view text,
+                   std::uint64_t count = 1,
+                   TemplateFeatures f = {},
                    std::string_view request = {},
                    const std::vector<std::string_view>* tokens = nullptr) {
     TemplateValues values;

@@ -15,9 +15,9 @@ struct PubOptions {
     std::string reply;
     std::vector<std::string> headers; // "Key:Value"
     std::int64_t count = 1;
-    std::string sleep;                // Go duration between messages
+    std::string sleep; // Go duration between messages
     bool force_stdin = false;
-    std::string send_on = "eof";      // "eof" or "newline"
+    std::string send_on = "eof"; // "eof" or "newline"
     bool jetstream = false;
     bool quiet = false;
     bool no_templates = false;

@@ -11,9 +11,9 @@ namespace natty {
 
 struct ReplyOptions {
     std::string subject;
-    std::optional<std::string> body;  // template; {{Request}} is the request body
-    bool echo = false;                // default when neither body nor --command is given
-    std::string command;              // "cmd {{1}}": run per request, reply with its output
+    std::optional<std::string> body; // template; {{Request}} is the request body
+    bool echo = false;               // default when neither body nor --command is given
+    std::string command;             // "cmd {{1}}": run per request, reply with its output
     std::string queue = "NATS-RPLY-22";
     std::optional<std::int64_t> count;
     std::string sleep;                // random delay in [0, sleep) before each reply

@@ -13,8 +13,8 @@ struct RequestOptions {
     std::string subject;
     std::optional<std::string> body;
     std::vector<std::string> headers;
-    std::int64_t count = 1;           // sequential requests
-    std::int64_t replies = 1;         // replies to collect per request; 0 = until --timeout
+    std::int64_t count = 1;   // sequential requests
+    std::int64_t replies = 1; // replies to collect per request; 0 = until --timeout
     std::string reply_timeout = "300ms";
     bool raw = false;
     bool json = false;

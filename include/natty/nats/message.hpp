@@ -19,8 +19,7 @@ public:
     explicit Message(MessageHandle msg) : m_msg(std::move(msg)) {}
 
     // A message to publish; reply may be empty. Sizes beyond INT_MAX are refused.
-    static Message create(std::string_view subject, std::string_view reply,
-                          std::string_view data);
+    static Message create(std::string_view subject, std::string_view reply, std::string_view data);
 
     natsMsg* get() const { return m_msg.get(); }
 

@@ -17,8 +17,8 @@ namespace natty::nats {
 class Subscription {
 public:
     // Subscribes (queue group when `queue` is non-empty). The subject must already be valid.
-    static Subscription subscribe(Connection& connection, const std::string& subject,
-                                  const std::string& queue = {});
+    static Subscription
+    subscribe(Connection& connection, const std::string& subject, const std::string& queue = {});
     // Adopts a subscription created elsewhere (e.g. a JetStream subscribe).
     explicit Subscription(SubscriptionHandle sub, std::string subject)
         : m_sub(std::move(sub)), m_subject(std::move(subject)) {}

@@ -36,8 +36,7 @@ void require_queue_name(std::string_view queue, std::string_view what);
 // A header given on the command line as "Key:Value" (split on the first ':', both sides
 // trimmed); throws UsageError naming the flag for a missing colon or an invalid key.
 // The value is returned unvalidated because it may still be a template.
-std::pair<std::string, std::string> parse_header_flag(std::string_view text,
-                                                      std::string_view flag);
+std::pair<std::string, std::string> parse_header_flag(std::string_view text, std::string_view flag);
 
 // Whether a literal subject is matched by a subscription pattern with `*` and `>` wildcards.
 bool subject_matches(std::string_view pattern, std::string_view subject);

@@ -10,9 +10,9 @@ namespace natty {
 
 // Values a template may refer to when rendered for one message.
 struct TemplateValues {
-    std::uint64_t count = 1;                                  // {{Count}}, {{Cnt}}: 1-based
-    std::string_view request;                                 // {{Request}}
-    const std::vector<std::string_view>* tokens = nullptr;    // {{0}}, {{1}}: subject tokens
+    std::uint64_t count = 1;                               // {{Count}}, {{Cnt}}: 1-based
+    std::string_view request;                              // {{Request}}
+    const std::vector<std::string_view>* tokens = nullptr; // {{0}}, {{1}}: subject tokens
 };
 
 // Which optional names a template may use: {{Request}} and {{0}}... only make sense in reply.
@@ -28,8 +28,8 @@ struct TemplateFeatures {
 class Template {
 public:
     // Parses `text`; `what` names where it came from ("body", "subject", "header X") for errors.
-    static Template compile(std::string_view text, std::string_view what,
-                            TemplateFeatures features = {});
+    static Template
+    compile(std::string_view text, std::string_view what, TemplateFeatures features = {});
     // The text as is, without interpreting {{ }} (for --no-templates).
     static Template literal(std::string_view text);
 
@@ -39,8 +39,18 @@ public:
     const std::string& source() const { return m_source; }
 
 private:
-    enum class Kind { literal, count, timestamp, unix_seconds, unix_nanos, kitchen, id, random,
-                      request, token };
+    enum class Kind {
+        literal,
+        count,
+        timestamp,
+        unix_seconds,
+        unix_nanos,
+        kitchen,
+        id,
+        random,
+        request,
+        token
+    };
     struct Part {
         Kind kind = Kind::literal;
         std::string text;
