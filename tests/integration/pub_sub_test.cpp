@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -352,4 +353,41 @@ TEST_CASE("JetStream: pub -J prints the ack and sub --stream prints sequences",
     const auto doc = nlohmann::json::parse(last.out);
     CHECK(doc["stream_seq"] == 2);
     CHECK(doc["data"] == "o2");
+}
+
+TEST_CASE("binary bodies are summarised, not dumped, when stdout is a terminal",
+          "[messaging][tty]") {
+    if (!std::filesystem::exists("/usr/bin/script")) {
+        WARN("script(1) not installed; skipping the terminal check");
+        return;
+    }
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    // script(1) gives natty a pseudo-terminal as stdout.
+    const std::string cmd = "'" + natty_bin() + "' -s " + server->url() + " sub tty --count 1";
+    RunOptions opts;
+    opts.env = sandbox.env();
+    auto sub = Child::spawn({"/usr/bin/script", "-qec", cmd, "/dev/null"}, opts);
+    REQUIRE(sub->wait_for_output("Subscribing", 10s));
+    RunOptions body;
+    body.stdin_data = std::string("\x00\x01\x02\xff binary", 10);
+    REQUIRE(sandbox.natty(with(*server, {"pub", "tty"}), body).exit_code == 0);
+    auto result = sub->wait(10s);
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.out, Catch::Contains("<binary body, 10 bytes: use --raw, --json or --dump"));
+    CHECK_THAT(result.out, !Catch::Contains("binary\r\n"));
+}
+
+TEST_CASE("bulk pub writes one summary line and no progress bar when stderr is piped",
+          "[messaging]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    auto pub = sandbox.natty(with(*server, {"pub", "bulk", "x", "--count", "500"}));
+    REQUIRE(pub.exit_code == 0);
+    CHECK_THAT(pub.err, !Catch::Contains("\r"));
+    CHECK(std::regex_match(pub.err,
+                           std::regex("Published 500 messages \\(500 B\\) to \"bulk\" in "
+                                      "[0-9.]+(µs|ms|s) \\([0-9]+ msgs/s\\)\n")));
 }

@@ -2,7 +2,13 @@
 #include <natty/nats/library.hpp>
 #include <natty/nats/message.hpp>
 
+// The messaging helpers are private to src/commands; they are tested here with the messages.
+#include "../../src/commands/messaging.hpp"
+
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <sstream>
 
 using namespace natty;
 
@@ -46,4 +52,55 @@ TEST_CASE("header wire size counts the NATS/1.0 preamble and each line") {
     const nats::Headers headers{{"A", {"1", "22"}}};
     // "NATS/1.0\r\n" (10) + "A: 1\r\n" (6) + "A: 22\r\n" (7) + "\r\n" (2)
     CHECK(nats::header_wire_size(headers) == 25);
+}
+
+TEST_CASE("counts are grouped in thousands") {
+    CHECK(messaging::with_commas(0) == "0");
+    CHECK(messaging::with_commas(10) == "10");
+    CHECK(messaging::with_commas(999) == "999");
+    CHECK(messaging::with_commas(1000) == "1,000");
+    CHECK(messaging::with_commas(12345) == "12,345");
+    CHECK(messaging::with_commas(123456) == "123,456");
+    CHECK(messaging::with_commas(1234567) == "1,234,567");
+    CHECK(messaging::count_of(1, "message") == "1 message");
+    CHECK(messaging::count_of(2000, "message") == "2,000 messages");
+}
+
+TEST_CASE("message JSON escapes text and base64-encodes binary bodies") {
+    nats::Library library;
+    auto text = nats::Message::create("s", "r", "q\"\\\t\x01 é");
+    text.add_header("K", "v");
+    const auto t = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
+    const auto doc = nlohmann::json::parse(messaging::message_json(text, t, "\"number\":3"));
+    CHECK(doc["number"] == 3);
+    CHECK(doc["subject"] == "s");
+    CHECK(doc["reply"] == "r");
+    CHECK(doc["data"] == "q\"\\\t\x01 é");
+    CHECK(doc["headers"]["K"] == nlohmann::json::array({"v"}));
+    CHECK(doc["time"] == "2023-11-14T22:13:20.000000000Z");
+    auto binary = nats::Message::create("b", "", std::string("\xff\x00", 2));
+    const auto bin = nlohmann::json::parse(messaging::message_json(binary, t));
+    CHECK(bin["encoding"] == "base64");
+    CHECK(bin["data_b64"] == "/wA=");
+    CHECK(bin["size"] == 2);
+    CHECK_FALSE(bin.contains("reply"));
+}
+
+TEST_CASE("human body rendering: newline added, empty shown, binary summarised on a terminal") {
+    std::ostringstream out;
+    std::ostringstream err;
+    std::istringstream in;
+    Io io(out, err, in);
+    messaging::write_human_body(io, "hello");
+    messaging::write_human_body(io, "line\n");
+    messaging::write_human_body(io, "");
+    CHECK(out.str() == "hello\nline\nnil body\n");
+    out.str("");
+    io.stdout_is_tty = true;
+    messaging::write_human_body(io, std::string("\x01\x02\xff", 3));
+    CHECK(out.str() == "<binary body, 3 bytes: use --raw, --json or --dump to see it>\n");
+    out.str("");
+    io.stdout_is_tty = false;
+    messaging::write_human_body(io, std::string("\x01\x02\xff", 3));
+    CHECK(out.str() == std::string("\x01\x02\xff\n", 4));
 }
