@@ -581,8 +581,9 @@ void setup_context(CLI::App& app, Runtime& runtime) {
 
     ctx->add_subcommand("unselect", "Stop using a default context")
         ->callback([&runtime] { run_context_unselect(runtime); });
-    ctx->add_subcommand("previous", "Select the previously selected context")
-        ->callback([&runtime] { run_context_previous(runtime); });
+    auto* previous = ctx->add_subcommand("previous", "Select the previously selected context");
+    previous->alias("-");
+    previous->callback([&runtime] { run_context_previous(runtime); });
 
     auto list_opts = std::make_shared<ContextListOptions>();
     auto* list = ctx->add_subcommand("ls", "List contexts; the selected one is marked *");

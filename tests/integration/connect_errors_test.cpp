@@ -23,9 +23,15 @@ constexpr int k_connect = 4;
 constexpr int k_denied = 5;
 constexpr int k_tls = 6;
 
-long total_connections(const NatsServer& server) {
-    const auto varz = nlohmann::json::parse(server.monitor("/varz").body);
-    return varz.value("total_connections", -1L);
+// Connections natty made to the server, open or closed. The fixture's own readiness probe is a
+// bare TCP connect, so counting only connections named "natty" keeps it out.
+long natty_connections(const NatsServer& server) {
+    const auto connz = nlohmann::json::parse(server.monitor("/connz?state=all").body);
+    long count = 0;
+    for (const auto& conn : connz.value("connections", nlohmann::json::array())) {
+        count += conn.value("name", "") == "natty" ? 1 : 0;
+    }
+    return count;
 }
 
 // Runs `natty ... context info --connect`, the cheapest command that connects.
@@ -185,7 +191,7 @@ TEST_CASE("an unknown context is an error that lists the known ones and connects
     Sandbox sandbox;
     REQUIRE(sandbox.natty({"context", "save", "prod", "--server", server->url(), "--select"})
                 .exit_code == 0);
-    const long before = total_connections(*server);
+    const long before = natty_connections(*server);
     const auto flag = sandbox.natty({"--context", "nope", "context", "info", "--connect"});
     CHECK(flag.exit_code == k_config);
     CHECK(contains(flag.err, "unknown context \"nope\""));
@@ -194,7 +200,7 @@ TEST_CASE("an unknown context is an error that lists the known ones and connects
                                    RunOptions{.env = {{"NATS_CONTEXT", "nope"}}});
     CHECK(env.exit_code == k_config);
     CHECK(contains(env.err, "NATS_CONTEXT"));
-    CHECK(total_connections(*server) == before);
+    CHECK(natty_connections(*server) == before);
     // Nothing was unselected.
     CHECK(contains(sandbox.natty({"context", "ls"}).out, "prod *"));
 
@@ -202,7 +208,7 @@ TEST_CASE("an unknown context is an error that lists the known ones and connects
     const auto dangling = sandbox.natty({"context", "info", "--connect"});
     CHECK(dangling.exit_code == k_config);
     CHECK(contains(dangling.err, "selected context \"prod\" does not exist"));
-    CHECK(total_connections(*server) == before);
+    CHECK(natty_connections(*server) == before);
 }
 
 TEST_CASE("a corrupt context names file, line and column without echoing the secret",
@@ -223,7 +229,7 @@ TEST_CASE("usage errors exit 2 and never open a connection", "[errors]") {
     TempDir dir;
     auto server = NatsServer::start({}, dir.path());
     Sandbox sandbox;
-    const long before = total_connections(*server);
+    const long before = natty_connections(*server);
     const auto bad_timeout =
         sandbox.natty({"-s", server->url(), "--timeout", "soon", "context", "info", "--connect"});
     CHECK(bad_timeout.exit_code == k_usage);
@@ -236,7 +242,10 @@ TEST_CASE("usage errors exit 2 and never open a connection", "[errors]") {
     CHECK(contains(unknown_flag.err, "natty: error:"));
     const auto no_command = sandbox.natty({});
     CHECK(no_command.exit_code == k_usage);
-    CHECK(total_connections(*server) == before);
+    CHECK(natty_connections(*server) == before);
+    // Control: a valid command does show up in the count.
+    REQUIRE(connect_with(sandbox, {"-s", server->url()}).exit_code == 0);
+    CHECK(natty_connections(*server) == before + 1);
 }
 
 TEST_CASE("an NKey seed file authenticates against a server that knows its public key",

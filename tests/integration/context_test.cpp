@@ -141,6 +141,9 @@ TEST_CASE("select, previous, unselect and ls track the selection", "[context]") 
     CHECK(contains(sandbox.natty({"context", "ls"}).out, "beta *"));
     REQUIRE(sandbox.natty({"context", "previous"}).exit_code == 0);
     CHECK(contains(sandbox.natty({"context", "ls"}).out, "alpha *"));
+    REQUIRE(sandbox.natty({"context", "-"}).exit_code == 0);
+    CHECK(contains(sandbox.natty({"context", "ls"}).out, "beta *"));
+    REQUIRE(sandbox.natty({"context", "-"}).exit_code == 0);
     CHECK(sandbox.natty({"context", "ls", "--names"}).out == "alpha\nbeta\n");
     const auto list = nlohmann::json::parse(sandbox.natty({"context", "ls", "--json"}).out);
     REQUIRE(list.size() == 2);

@@ -1,3 +1,3 @@
-// The Catch2 v2 main for natty_integration_tests; every other file only defines test cases.
+// The Catch2 v2 main, compiled once for both test binaries; other files only define test cases.
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
