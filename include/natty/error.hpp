@@ -55,4 +55,11 @@ public:
     BrokenPipe() : Error(ExitCode::ok, "output closed by reader") {}
 };
 
+// Ends a command with `code` after it has already said everything itself (e.g. exit 130 after
+// a summary on stderr): run_cli prints nothing more.
+class SilentExit : public Error {
+public:
+    explicit SilentExit(ExitCode code) : Error(code, "") {}
+};
+
 } // namespace natty

@@ -4,6 +4,10 @@
 #include <natty/commands/kv.hpp>
 #include <natty/commands/rtt.hpp>
 #include <natty/commands/server.hpp>
+#include <natty/commands/pub.hpp>
+#include <natty/commands/reply.hpp>
+#include <natty/commands/request.hpp>
+#include <natty/commands/sub.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/library.hpp>
 
@@ -29,6 +33,10 @@ void register_commands(CLI::App& app, Runtime& runtime) {
     setup_server(app, runtime);
     setup_rtt(app, runtime);
     setup_kv(app, runtime);
+    setup_pub(app, runtime);
+    setup_sub(app, runtime);
+    setup_request(app, runtime);
+    setup_reply(app, runtime);
 }
 
 void print_error(Io& io, const std::string& message, const std::string& hint) {
@@ -73,11 +81,10 @@ int run_cli(int argc, const char* const* argv, Io& io, Environment env) {
         return to_int(ExitCode::usage);
     } catch (const BrokenPipe&) {
         return to_int(ExitCode::ok);
+    } catch (const SilentExit& e) {
+        return to_int(e.code());
     } catch (const Error& e) {
-        // An empty message carries only an exit code (server check's Nagios status).
-        if (*e.what() != '\0') {
-            print_error(io, e.what(), e.hint());
-        }
+        print_error(io, e.what(), e.hint());
         return to_int(e.code());
     } catch (const std::exception& e) {
         print_error(io, std::string("unexpected failure: ") + e.what(), "");

@@ -99,7 +99,7 @@ void emit_check(const CheckResult& result,
         runtime.io().flush_out();
     }
     if (const int code = output::check_exit_code(result, format); code != 0) {
-        throw Error(static_cast<ExitCode>(code), "");
+        throw SilentExit(static_cast<ExitCode>(code));
     }
 }
 

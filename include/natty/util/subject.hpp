@@ -1,0 +1,47 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace natty {
+
+// nats.c 3.4 sends whatever subject it is given ("foo bar" becomes subject "foo" with reply
+// "bar", a CR/LF injects a second protocol line), so natty validates every subject itself.
+// Each *_problem function returns why the input is invalid, or nullopt when it is fine.
+
+// A literal subject to publish to: non-empty tokens, no whitespace or control characters,
+// no wildcards.
+std::optional<std::string> publish_subject_problem(std::string_view subject);
+
+// A subject to subscribe to: as publish, but `*` may be a whole token and `>` the last token.
+std::optional<std::string> subscribe_subject_problem(std::string_view subject);
+
+// A queue group name: non-empty, no whitespace or control characters.
+std::optional<std::string> queue_name_problem(std::string_view queue);
+
+// A header key: printable ASCII without ':' or whitespace.
+std::optional<std::string> header_key_problem(std::string_view key);
+
+// A header value: no CR, LF or other control characters except TAB.
+std::optional<std::string> header_value_problem(std::string_view value);
+
+// Throwing forms: UsageError("invalid <what> \"<input>\": <problem>") with a hint.
+void require_publish_subject(std::string_view subject, std::string_view what);
+void require_subscribe_subject(std::string_view subject, std::string_view what);
+void require_queue_name(std::string_view queue, std::string_view what);
+
+// A header given on the command line as "Key:Value" (split on the first ':', both sides
+// trimmed); throws UsageError naming the flag for a missing colon or an invalid key.
+// The value is returned unvalidated because it may still be a template.
+std::pair<std::string, std::string> parse_header_flag(std::string_view text, std::string_view flag);
+
+// Whether a literal subject is matched by a subscription pattern with `*` and `>` wildcards.
+bool subject_matches(std::string_view pattern, std::string_view subject);
+
+// Splits a subject on '.', keeping empty tokens.
+std::vector<std::string_view> subject_tokens(std::string_view subject);
+
+} // namespace natty

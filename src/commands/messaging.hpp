@@ -1,0 +1,95 @@
+#pragma once
+
+// Helpers shared by the pub, sub, request and reply commands (private to src/commands).
+
+#include <natty/io.hpp>
+#include <natty/nats/connection.hpp>
+#include <natty/nats/message.hpp>
+#include <natty/util/template.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace natty::messaging {
+
+// One -H flag compiled once: the key and its value template.
+struct HeaderTemplate {
+    std::string key;
+    Template value;
+};
+
+// Parses and compiles repeatable -H Key:Value flags; throws UsageError naming the bad one.
+std::vector<HeaderTemplate> compile_headers(const std::vector<std::string>& flags,
+                                            bool templates,
+                                            TemplateFeatures features = {});
+
+// Renders header values for one message and validates them (no CR/LF injection).
+nats::Headers render_headers(const std::vector<HeaderTemplate>& headers,
+                             const TemplateValues& values);
+
+// Compiles a template, or takes the text literally when templates are off.
+Template compile_or_literal(const std::string& text,
+                            const std::string& what,
+                            bool templates,
+                            TemplateFeatures features = {});
+
+// Where the message body comes from: the BODY argument, else stdin when it is piped, when
+// both stdin and stdout are a terminal (typing until EOF), or with --force-stdin.
+bool body_from_stdin(const Io& io, bool has_body_arg, bool force_stdin);
+// Reads all of stdin.
+std::string read_all(Io& io);
+
+// Refuses a message larger than the server's max_payload before it is sent.
+void check_payload_size(std::size_t data_size,
+                        const nats::Headers& headers,
+                        std::int64_t max_payload,
+                        const std::string& subject,
+                        std::uint64_t already_sent);
+
+// Throws the first async error (permission violation, ...) nats.c reported, naming `what`.
+void raise_async_error(nats::Connection& connection, const std::string& what);
+
+// Publishes one message (with reply and headers when given).
+void publish(nats::Connection& connection,
+             const std::string& subject,
+             const std::string& reply,
+             const std::string& data,
+             const nats::Headers& headers);
+
+// After writing to io.out: throws BrokenPipe when the reader went away, Error on other
+// failures. Set errno to 0 before writing so the cause is known.
+void check_out(Io& io);
+// True when stdout is a pipe or socket whose reader has gone (detected without writing).
+bool stdout_reader_gone();
+
+// 1234567 -> "1,234,567".
+std::string with_commas(std::uint64_t n);
+// "1 message", "1,234 messages".
+std::string count_of(std::uint64_t n, std::string_view noun);
+// 1536 -> "1.5 KiB".
+std::string human_bytes(std::uint64_t n);
+// Local wall-clock time like Go's StampMicro: "Jul 20 15:04:05.123456".
+std::string stamp_micro(std::chrono::system_clock::time_point t);
+// UTC RFC 3339 with nanoseconds: "2026-07-20T15:04:05.123456789Z".
+std::string rfc3339_nano_utc(std::chrono::system_clock::time_point t);
+
+// Appends `text` (valid UTF-8) as a JSON string literal.
+void append_json_string(std::string& out, std::string_view text);
+
+// The compact JSON object for one message, built without a DOM because sub --json must keep
+// up with fast publishers: `leading` and `trailing` are extra `"key":value` members (or empty)
+// around subject, reply, headers, size, time and data (or data_b64 + encoding).
+std::string message_json(const nats::Message& msg,
+                         std::chrono::system_clock::time_point t,
+                         std::string_view leading = {},
+                         std::string_view trailing = {});
+
+// Writes headers as "Key: value" lines and the body for humans: binary bodies are summarised
+// instead of dumped when stdout is a terminal; an empty body shows as "nil body".
+void write_human_body(Io& io, std::string_view body);
+void write_header_lines(std::ostream& out, const nats::Headers& headers);
+
+} // namespace natty::messaging

@@ -1,0 +1,344 @@
+#include "messaging.hpp"
+
+#include <natty/commands/pub.hpp>
+#include <natty/error.hpp>
+#include <natty/nats/error.hpp>
+#include <natty/nats/jetstream.hpp>
+#include <natty/output/output.hpp>
+#include <natty/util/duration.hpp>
+#include <natty/util/interrupt.hpp>
+#include <natty/util/subject.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <istream>
+#include <ostream>
+
+namespace natty {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// More messages than this get a progress bar (terminal) or one summary line instead of a
+// line per message.
+constexpr std::int64_t k_per_message_log_limit = 20;
+// How often the async error state is checked during a long run.
+constexpr std::uint64_t k_error_check_interval = 4096;
+
+// Everything compiled before connecting.
+struct Plan {
+    Template subject;
+    std::vector<messaging::HeaderTemplate> headers;
+    Duration sleep{0};
+};
+
+// Draws a one-line progress bar on a terminal's stderr.
+class Progress {
+public:
+    Progress(Io& io, std::uint64_t total) : m_io(io), m_total(total), m_start(Clock::now()) {}
+
+    void update(std::uint64_t done, bool force = false) {
+        const auto now = Clock::now();
+        if (!force && now - m_last < std::chrono::milliseconds(100)) {
+            return;
+        }
+        m_last = now;
+        const double secs = std::chrono::duration<double>(now - m_start).count();
+        const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+        constexpr int k_width = 30;
+        const auto filled = static_cast<int>(m_total == 0 ? 0.0
+                                                          : k_width * static_cast<double>(done)
+                                                                / static_cast<double>(m_total));
+        std::string bar(static_cast<std::size_t>(filled), '#');
+        bar.resize(k_width, ' ');
+        char line[160];
+        std::snprintf(line,
+                      sizeof line,
+                      "\r[%s] %s/%s %.0f msgs/s ",
+                      bar.c_str(),
+                      messaging::with_commas(done).c_str(),
+                      messaging::with_commas(m_total).c_str(),
+                      rate);
+        m_io.err << line << std::flush;
+    }
+    void finish(std::uint64_t done) {
+        update(done, true);
+        m_io.err << '\n' << std::flush;
+    }
+
+private:
+    Io& m_io;
+    std::uint64_t m_total;
+    Clock::time_point m_start;
+    Clock::time_point m_last{};
+};
+
+Plan compile_plan(const PubOptions& options) {
+    const bool templates = !options.no_templates;
+    Plan plan{messaging::compile_or_literal(options.subject, "subject", templates), {}, {}};
+    if (plan.subject.is_constant()) {
+        require_publish_subject(options.subject, "subject");
+    } else {
+        require_publish_subject(plan.subject.render(TemplateValues{}), "subject (as rendered)");
+    }
+    if (!options.reply.empty()) {
+        require_publish_subject(options.reply, "--reply subject");
+    }
+    plan.headers = messaging::compile_headers(options.headers, templates);
+    if (options.count < 1) {
+        throw UsageError("--count must be at least 1, got " + std::to_string(options.count),
+                         "leave --count out to send one message");
+    }
+    if (!options.sleep.empty()) {
+        plan.sleep = parse_duration(options.sleep, "--sleep");
+    }
+    if (options.send_on != "eof" && options.send_on != "newline") {
+        throw UsageError("--send-on must be eof or newline, got \"" + options.send_on + "\"");
+    }
+    return plan;
+}
+
+// Sends messages and keeps the counters; one per pub run.
+class Publisher {
+public:
+    Publisher(const PubOptions& options,
+              const Plan& plan,
+              Runtime& runtime,
+              nats::Connection& connection)
+        : m_options(options), m_plan(plan), m_io(runtime.io()), m_conn(connection),
+          m_max_payload(connection.max_payload()) {
+        if (options.jetstream) {
+            m_js.emplace(connection);
+        }
+    }
+
+    // Renders and sends message number m_sent+1 with the given body template.
+    void send(const Template& body) {
+        TemplateValues values;
+        values.count = m_sent + 1;
+        const std::string subject = m_plan.subject.render(values);
+        if (!m_plan.subject.is_constant()) {
+            require_publish_subject(
+                subject, "subject (as rendered for message " + std::to_string(values.count) + ")");
+        }
+        const std::string data = body.render(values);
+        const nats::Headers headers = messaging::render_headers(m_plan.headers, values);
+        messaging::check_payload_size(data.size(), headers, m_max_payload, subject, m_sent);
+        if (m_js) {
+            send_jetstream(subject, data, headers);
+        } else {
+            messaging::publish(m_conn, subject, m_options.reply, data, headers);
+            if (m_options.count <= k_per_message_log_limit && !m_newline_mode) {
+                m_conn.flush_and_check(m_conn.settings().timeout, "publish to \"" + subject + "\"");
+                messaging::raise_async_error(m_conn, "publish to \"" + subject + "\"");
+                log("Published " + std::to_string(data.size()) + " bytes to \"" + subject + "\"");
+            }
+        }
+        ++m_sent;
+        m_bytes += data.size();
+        m_last_subject = subject;
+        if (m_sent % k_error_check_interval == 0) {
+            messaging::raise_async_error(m_conn, "publish to \"" + subject + "\"");
+        }
+    }
+
+    // Flushes everything buffered and raises errors the server reported meanwhile.
+    void finish() {
+        const std::string what = "publish to \"" + m_last_subject + "\"";
+        if (!m_js) {
+            m_conn.flush_and_check(m_conn.settings().timeout, what);
+        }
+        messaging::raise_async_error(m_conn, what);
+    }
+
+    void set_newline_mode(bool on) { m_newline_mode = on; }
+    std::uint64_t sent() const { return m_sent; }
+    std::uint64_t bytes() const { return m_bytes; }
+    const std::string& last_subject() const { return m_last_subject; }
+
+    void log(const std::string& line) {
+        if (!m_options.quiet) {
+            m_io.note(line);
+        }
+    }
+
+private:
+    void send_jetstream(const std::string& subject,
+                        const std::string& data,
+                        const nats::Headers& headers) {
+        auto msg = nats::Message::create(subject, m_options.reply, data);
+        for (const auto& [key, values] : headers) {
+            for (const auto& value : values) {
+                msg.add_header(key, value);
+            }
+        }
+        jsPubAck* raw = nullptr;
+        jsErrCode code{};
+        const natsStatus status = js_PublishMsg(&raw, m_js->get(), msg.get(), nullptr, &code);
+        nats::PubAckHandle ack(raw);
+        if (status == NATS_NO_RESPONDERS) {
+            nats_GetLastError(nullptr);
+            throw Error(ExitCode::not_found,
+                        "no JetStream stream stores subject \"" + subject + "\" (no responders)",
+                        "create a stream for the subject, or publish without -J");
+        }
+        if (status != NATS_OK) {
+            messaging::raise_async_error(m_conn, "JetStream publish to \"" + subject + "\"");
+        }
+        nats::check_js(status, code, "JetStream publish to \"" + subject + "\"");
+        std::string line = "Stored in Stream: " + std::string(ack->Stream)
+                           + " Sequence: " + messaging::with_commas(ack->Sequence);
+        if (ack->Domain != nullptr && ack->Domain[0] != '\0') {
+            line += " Domain: \"" + std::string(ack->Domain) + "\"";
+        }
+        if (ack->Duplicate) {
+            line += " Duplicate: true";
+        }
+        errno = 0;
+        m_io.out << line << '\n';
+        messaging::check_out(m_io);
+    }
+
+    const PubOptions& m_options;
+    const Plan& m_plan;
+    Io& m_io;
+    nats::Connection& m_conn;
+    std::int64_t m_max_payload;
+    std::optional<nats::JetStream> m_js;
+    std::uint64_t m_sent = 0;
+    std::uint64_t m_bytes = 0;
+    std::string m_last_subject;
+    bool m_newline_mode = false;
+};
+
+std::string rate_summary(std::uint64_t sent,
+                         std::uint64_t bytes,
+                         const std::string& subject,
+                         Clock::duration elapsed) {
+    const double secs = std::chrono::duration<double>(elapsed).count();
+    char rate[64];
+    std::snprintf(rate, sizeof rate, "%.0f", secs > 0 ? static_cast<double>(sent) / secs : 0.0);
+    return "Published " + messaging::with_commas(sent) + " messages ("
+           + messaging::human_bytes(bytes) + ") to \"" + subject + "\" in "
+           + format_go_duration(std::chrono::duration_cast<std::chrono::microseconds>(elapsed))
+           + " (" + rate + " msgs/s)";
+}
+
+} // namespace
+
+void run_pub(const PubOptions& options, Runtime& runtime) {
+    Io& io = runtime.io();
+    const Plan plan = compile_plan(options);
+    const bool templates = !options.no_templates;
+    const bool from_stdin =
+        messaging::body_from_stdin(io, options.body.has_value(), options.force_stdin);
+    const bool newline_mode = options.send_on == "newline";
+    if (newline_mode && !from_stdin) {
+        throw UsageError("--send-on newline reads messages from stdin, but a BODY was given",
+                         "pipe the lines in and leave out BODY");
+    }
+    std::optional<Template> body;
+    if (!newline_mode) {
+        if (from_stdin) {
+            if (io.stdin_is_tty && !options.quiet) {
+                io.note("Reading payload from STDIN (end with Ctrl-D)");
+            }
+            const std::string data = messaging::read_all(io);
+            // Binary input is never interpreted as a template.
+            body = messaging::compile_or_literal(
+                data, "body from stdin", templates && output::is_valid_utf8(data));
+        } else {
+            body = messaging::compile_or_literal(options.body.value_or(""), "body", templates);
+        }
+    }
+
+    auto connection = runtime.connect();
+    Publisher publisher(options, plan, runtime, connection);
+    publisher.set_newline_mode(newline_mode);
+    InterruptGuard interrupt;
+    const auto start = Clock::now();
+    const auto total = static_cast<std::uint64_t>(options.count);
+    const bool bulk = options.count > k_per_message_log_limit || newline_mode;
+    std::optional<Progress> progress;
+    if (options.count > k_per_message_log_limit && io.stderr_is_tty && !options.quiet
+        && !newline_mode) {
+        progress.emplace(io, total);
+    }
+
+    auto pause = [&]() {
+        if (plan.sleep > Duration::zero()) {
+            interrupt.wait_for(std::chrono::duration_cast<std::chrono::milliseconds>(plan.sleep));
+        }
+    };
+
+    if (newline_mode) {
+        std::string line;
+        while (!interrupt.requested() && std::getline(io.in, line)) {
+            const Template line_body = messaging::compile_or_literal(
+                line, "line from stdin", templates && output::is_valid_utf8(line));
+            for (std::int64_t i = 0; i < options.count && !interrupt.requested(); ++i) {
+                publisher.send(line_body);
+                pause();
+            }
+            messaging::raise_async_error(connection,
+                                         "publish to \"" + publisher.last_subject() + "\"");
+        }
+    } else {
+        for (std::uint64_t i = 0; i < total && !interrupt.requested(); ++i) {
+            publisher.send(*body);
+            if (progress) {
+                progress->update(publisher.sent());
+            }
+            if (i + 1 < total) {
+                pause();
+            }
+        }
+    }
+    publisher.finish();
+    if (progress) {
+        progress->finish(publisher.sent());
+    }
+    if (bulk && !options.jetstream) {
+        publisher.log(rate_summary(
+            publisher.sent(), publisher.bytes(), publisher.last_subject(), Clock::now() - start));
+    }
+    if (interrupt.requested()) {
+        io.note("natty: interrupted after " + messaging::with_commas(publisher.sent())
+                + " messages");
+        throw SilentExit(ExitCode::interrupted);
+    }
+}
+
+void setup_pub(CLI::App& app, Runtime& runtime) {
+    auto opts = std::make_shared<PubOptions>();
+    auto* cmd = app.add_subcommand(
+        "pub",
+        "Publish a message, e.g.\n"
+        "  natty pub orders.new '{\"id\":{{Count}}}' --count 10\n"
+        "  echo hello | natty pub greet\n"
+        "Templates in subject, body and headers: {{Count}} {{TimeStamp}} {{Unix}} "
+        "{{UnixNano}} {{Time}} {{ID}} {{Random MIN MAX}}");
+    cmd->alias("publish");
+    cmd->add_option("subject", opts->subject, "Subject to publish to")->required();
+    cmd->add_option(
+        "body", opts->body, "Message body (default: stdin when piped; see --force-stdin)");
+    cmd->add_option("--reply", opts->reply, "Reply subject");
+    cmd->add_option("-H,--header", opts->headers, "Header Key:Value (repeatable)");
+    cmd->add_option("--count", opts->count, "Number of messages to publish (default 1)");
+    cmd->add_option("--sleep", opts->sleep, "Pause between messages, e.g. 100ms");
+    cmd->add_flag("--force-stdin", opts->force_stdin, "Read the body from stdin");
+    cmd->add_option("--send-on",
+                    opts->send_on,
+                    "With stdin: eof sends all input as one message, newline one per line")
+        ->check(CLI::IsMember({"eof", "newline"}));
+    cmd->add_flag("-J,--jetstream",
+                  opts->jetstream,
+                  "Publish to JetStream and print the stream and sequence of each ack");
+    cmd->add_flag("-q,--quiet", opts->quiet, "No log lines on stderr");
+    cmd->add_flag(
+        "--no-templates", opts->no_templates, "Send {{ }} in subject, body and headers as is");
+    cmd->callback([opts, &runtime] { run_pub(*opts, runtime); });
+}
+
+} // namespace natty

@@ -1,0 +1,709 @@
+#include "messaging.hpp"
+
+#include <natty/commands/sub.hpp>
+#include <natty/error.hpp>
+#include <natty/nats/error.hpp>
+#include <natty/nats/jetstream.hpp>
+#include <natty/nats/subscription.hpp>
+#include <natty/output/output.hpp>
+#include <natty/util/atomic_file.hpp>
+#include <natty/util/duration.hpp>
+#include <natty/util/interrupt.hpp>
+#include <natty/util/subject.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+
+namespace natty {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using WallClock = std::chrono::system_clock;
+
+// nats.c's per-subscription buffer: generous so a burst is absorbed instead of dropped.
+constexpr int k_pending_messages = 1'000'000;
+constexpr int k_pending_bytes = 1024 * 1024 * 1024;
+// natty's own hand-over queue between nats.c delivery threads and the printer.
+constexpr std::size_t k_queue_capacity = 262'144;
+constexpr std::chrono::milliseconds k_poll{100};
+constexpr std::chrono::milliseconds k_flush_interval{250};
+constexpr std::size_t k_max_tracked_requests = 100'000;
+
+// One received message and when it arrived.
+struct Received {
+    nats::Message msg;
+    WallClock::time_point time;
+};
+
+// Hands messages from nats.c delivery threads (one per subscription) to the printing thread,
+// blocking the delivery thread when full so that nats.c's own pending limit (and its
+// slow-consumer accounting) takes over instead of unbounded memory growth.
+class Handover {
+public:
+    static void
+    on_message(natsConnection* /*nc*/, natsSubscription* /*sub*/, natsMsg* msg, void* closure) {
+        static_cast<Handover*>(closure)->push(nats::MessageHandle(msg));
+    }
+    static void on_complete(void* closure) { static_cast<Handover*>(closure)->completed(); }
+
+    void push(nats::MessageHandle msg) {
+        std::unique_lock lock(m_mutex);
+        m_space.wait(lock, [&] { return m_discard || m_items.size() < k_queue_capacity; });
+        if (m_discard) {
+            return;
+        }
+        m_items.push_back(Received{nats::Message(std::move(msg)), WallClock::now()});
+        if (m_waiting) {
+            m_ready.notify_one();
+        }
+    }
+
+    // Moves everything queued into `out`, waiting up to `wait` when nothing is queued.
+    void take(std::deque<Received>& out, std::chrono::milliseconds wait) {
+        std::unique_lock lock(m_mutex);
+        if (m_items.empty()) {
+            m_waiting = true;
+            m_ready.wait_for(lock, wait, [&] { return !m_items.empty() || m_done_count > 0; });
+            m_waiting = false;
+        }
+        const bool was_full = m_items.size() >= k_queue_capacity;
+        out.swap(m_items);
+        if (was_full) {
+            m_space.notify_all();
+        }
+    }
+
+    // From now on delivery threads drop what they get and never block.
+    void discard() {
+        std::lock_guard lock(m_mutex);
+        m_discard = true;
+        m_items.clear();
+        m_space.notify_all();
+    }
+
+    void expect_completion() {
+        std::lock_guard lock(m_mutex);
+        ++m_active;
+    }
+    void completed() {
+        std::lock_guard lock(m_mutex);
+        ++m_done_count;
+        m_all_done.notify_all();
+        m_ready.notify_all();
+    }
+    bool all_completed() {
+        std::lock_guard lock(m_mutex);
+        return m_done_count >= m_active;
+    }
+    bool wait_all_completed(std::chrono::milliseconds timeout) {
+        std::unique_lock lock(m_mutex);
+        return m_all_done.wait_for(lock, timeout, [&] { return m_done_count >= m_active; });
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_ready;
+    std::condition_variable m_space;
+    std::condition_variable m_all_done;
+    std::deque<Received> m_items;
+    bool m_waiting = false;
+    bool m_discard = false;
+    int m_active = 0;
+    int m_done_count = 0;
+};
+
+// Owns the subscriptions and the hand-over queue; on destruction stops delivery and waits
+// (bounded) until nats.c has finished calling back, so the queue is never used after it dies.
+class SubscriptionSet {
+public:
+    explicit SubscriptionSet(nats::Connection& connection) : m_conn(connection) {}
+    SubscriptionSet(const SubscriptionSet&) = delete;
+    SubscriptionSet& operator=(const SubscriptionSet&) = delete;
+    ~SubscriptionSet() {
+        m_handover.discard();
+        for (auto& sub : m_subs) {
+            natsSubscription_Unsubscribe(sub.get());
+        }
+        nats_GetLastError(nullptr);
+        m_handover.wait_all_completed(std::chrono::seconds(2));
+    }
+
+    void add_core(const std::string& subject, const std::string& queue) {
+        natsSubscription* raw = nullptr;
+        const std::string what = "subscribe to \"" + subject + "\"";
+        if (queue.empty()) {
+            nats::check(
+                natsConnection_Subscribe(
+                    &raw, m_conn.get(), subject.c_str(), &Handover::on_message, &m_handover),
+                what);
+        } else {
+            nats::check(natsConnection_QueueSubscribe(&raw,
+                                                      m_conn.get(),
+                                                      subject.c_str(),
+                                                      queue.c_str(),
+                                                      &Handover::on_message,
+                                                      &m_handover),
+                        what);
+        }
+        adopt(nats::SubscriptionHandle(raw), subject);
+    }
+
+    void add_jetstream(nats::JetStream& js, const std::string& subject, jsSubOptions& sub_opts) {
+        natsSubscription* raw = nullptr;
+        jsErrCode code{};
+        const natsStatus status = js_Subscribe(&raw,
+                                               js.get(),
+                                               subject.empty() ? nullptr : subject.c_str(),
+                                               &Handover::on_message,
+                                               &m_handover,
+                                               nullptr,
+                                               &sub_opts,
+                                               &code);
+        nats::check_js(status,
+                       code,
+                       "JetStream subscribe to stream \"" + std::string(sub_opts.Stream) + "\""
+                           + (subject.empty() ? "" : " subject \"" + subject + "\""));
+        adopt(nats::SubscriptionHandle(raw), subject);
+    }
+
+    Handover& handover() { return m_handover; }
+
+    std::int64_t dropped() const {
+        std::int64_t total = 0;
+        for (const auto& sub : m_subs) {
+            std::int64_t n = 0;
+            if (natsSubscription_GetDropped(sub.get(), &n) == NATS_OK) {
+                total += n;
+            }
+        }
+        nats_GetLastError(nullptr);
+        return total;
+    }
+
+    // Stops interest; nats.c delivers what it has queued, then completes each subscription.
+    void drain() {
+        for (auto& sub : m_subs) {
+            natsSubscription_Drain(sub.get());
+        }
+        nats_GetLastError(nullptr);
+    }
+
+private:
+    void adopt(nats::SubscriptionHandle sub, const std::string& subject) {
+        nats::check(
+            natsSubscription_SetPendingLimits(sub.get(), k_pending_messages, k_pending_bytes),
+            "set pending limits on \"" + subject + "\"");
+        m_handover.expect_completion();
+        nats::check(
+            natsSubscription_SetOnCompleteCB(sub.get(), &Handover::on_complete, &m_handover),
+            "watch subscription on \"" + subject + "\"");
+        m_subs.push_back(std::move(sub));
+    }
+
+    nats::Connection& m_conn;
+    Handover m_handover; // declared before m_subs: it must outlive every callback
+    std::vector<nats::SubscriptionHandle> m_subs;
+};
+
+struct SubjectStats {
+    std::uint64_t messages = 0;
+    std::uint64_t bytes = 0;
+};
+
+enum class Mode { human, raw, json, dump_stdout, dump_dir };
+
+void validate(const SubOptions& o) {
+    if (o.subjects.empty() && !o.inbox && o.stream.empty()) {
+        throw UsageError("no subject to subscribe to",
+                         "give one or more subjects, e.g. natty sub 'orders.>', or use --inbox "
+                         "or --stream");
+    }
+    for (const auto& subject : o.subjects) {
+        require_subscribe_subject(subject, "subject");
+    }
+    for (const auto& subject : o.ignore) {
+        require_subscribe_subject(subject, "--ignore-subject");
+    }
+    if (!o.queue.empty()) {
+        require_queue_name(o.queue, "--queue name");
+    }
+    if (o.count && *o.count < 1) {
+        throw UsageError("--count must be at least 1, got " + std::to_string(*o.count),
+                         "leave --count out to receive until Ctrl-C");
+    }
+    const int formats = (o.raw ? 1 : 0) + (o.json ? 1 : 0) + (!o.dump.empty() ? 1 : 0);
+    if (formats > 1) {
+        throw UsageError("--raw, --json and --dump cannot be combined", "pick one output format");
+    }
+    if ((o.headers_only || o.subjects_only) && formats > 0) {
+        throw UsageError("--headers-only and --subjects-only only apply to the default view");
+    }
+    if (o.headers_only && o.subjects_only) {
+        throw UsageError("--headers-only and --subjects-only cannot be combined");
+    }
+    if (o.timestamp && o.delta_time) {
+        throw UsageError("--timestamp and --delta-time cannot be combined");
+    }
+    const bool js = !o.stream.empty();
+    const int policies = (o.all ? 1 : 0) + (o.new_only ? 1 : 0) + (o.last ? 1 : 0)
+                         + (!o.since.empty() ? 1 : 0) + (o.start_sequence ? 1 : 0);
+    if (policies > 0 && !js) {
+        throw UsageError("--all, --new, --last, --since and --start-sequence need --stream");
+    }
+    if (policies > 1) {
+        throw UsageError("choose one of --all, --new, --last, --since, --start-sequence");
+    }
+    if (js && (o.subjects.size() > 1 || !o.queue.empty() || o.inbox || o.match_replies)) {
+        throw UsageError("--stream takes at most one subject and no --queue, --inbox or "
+                         "--match-replies");
+    }
+    if (o.inbox && (o.dump == "-" || !o.subjects.empty())) {
+        throw UsageError("--inbox subscribes to a new inbox: give no subjects and no --dump -");
+    }
+    if (!o.since.empty()) {
+        parse_duration(o.since, "--since");
+    }
+    if (!o.wait.empty()) {
+        parse_duration(o.wait, "--wait");
+    }
+}
+
+// Prints messages in the chosen shape and keeps the statistics.
+class Printer {
+public:
+    Printer(const SubOptions& options, Io& io, Mode mode)
+        : m_options(options), m_io(io), m_mode(mode), m_start(WallClock::now()),
+          m_previous(m_start) {}
+
+    // Returns true when the message was shown (counted), false when it was ignored.
+    bool handle(const Received& item) {
+        const nats::Message& msg = item.msg;
+        const std::string_view subject = msg.subject();
+        for (const auto& pattern : m_options.ignore) {
+            if (subject_matches(pattern, subject)) {
+                return false;
+            }
+        }
+        std::optional<std::uint64_t> matched;
+        if (m_options.match_replies) {
+            auto it = m_requests.find(std::string(subject));
+            if (it != m_requests.end()) {
+                matched = it->second;
+                m_requests.erase(it);
+            } else if (is_reply_inbox(subject)) {
+                return false;
+            }
+        }
+        const std::uint64_t n = matched ? *matched : m_count + 1;
+        if (!matched) {
+            ++m_count;
+            if (m_options.match_replies && !msg.reply().empty()
+                && m_requests.size() < k_max_tracked_requests) {
+                m_requests.emplace(std::string(msg.reply()), n);
+            }
+        }
+        auto& stats = m_stats[std::string(subject)];
+        ++stats.messages;
+        stats.bytes += msg.data().size();
+        m_bytes += msg.data().size();
+        errno = 0;
+        switch (m_mode) {
+        case Mode::human:
+            print_human(item, n, matched.has_value());
+            break;
+        case Mode::raw:
+            print_raw(msg.data());
+            break;
+        case Mode::json:
+            m_io.out << to_json(item, n, matched.has_value()) << '\n';
+            break;
+        case Mode::dump_stdout:
+            m_io.out << to_json(item, n, matched.has_value()) << '\0';
+            break;
+        case Mode::dump_dir:
+            dump_file(item, n, matched.has_value());
+            break;
+        }
+        messaging::check_out(m_io);
+        m_previous = item.time;
+        ++m_shown;
+        return !matched;
+    }
+
+    // Requests and other messages numbered so far (matched replies reuse their request's).
+    std::uint64_t count() const { return m_count; }
+    // Every message printed, matched replies included.
+    std::uint64_t shown() const { return m_shown; }
+    std::uint64_t bytes() const { return m_bytes; }
+    const std::unordered_map<std::string, SubjectStats>& stats() const { return m_stats; }
+    WallClock::time_point start() const { return m_start; }
+    void set_inbox_prefix(std::string prefix) { m_inbox_prefix = std::move(prefix) + "."; }
+
+private:
+    bool is_reply_inbox(std::string_view subject) const {
+        return subject.substr(0, m_inbox_prefix.size()) == m_inbox_prefix;
+    }
+
+    void print_human(const Received& item, std::uint64_t n, bool matched) {
+        const nats::Message& msg = item.msg;
+        std::ostream& out = m_io.out;
+        out << "[#" << n << ']';
+        if (m_options.timestamp) {
+            out << " @ " << messaging::stamp_micro(item.time);
+        } else if (m_options.delta_time) {
+            out << " @ "
+                << format_go_duration(std::chrono::duration_cast<std::chrono::microseconds>(
+                       item.time - m_previous));
+        }
+        if (matched) {
+            out << " Matched reply on \"" << msg.subject() << "\"\n";
+        } else if (auto js = jetstream_line(msg)) {
+            out << ' ' << *js << '\n';
+        } else {
+            out << " Received on \"" << msg.subject() << '"';
+            if (!msg.reply().empty()) {
+                out << " with reply \"" << msg.reply() << '"';
+            }
+            out << '\n';
+        }
+        if (m_options.subjects_only) {
+            return;
+        }
+        const auto headers = msg.headers();
+        messaging::write_header_lines(out, headers);
+        if (!headers.empty() || m_options.headers_only) {
+            out << '\n';
+        }
+        if (m_options.headers_only) {
+            return;
+        }
+        messaging::write_human_body(m_io, msg.data());
+        out << '\n';
+    }
+
+    void print_raw(std::string_view body) {
+        m_io.out << body;
+        if (body.empty() || body.back() != '\n') {
+            m_io.out << '\n';
+        }
+    }
+
+    std::optional<std::string> jetstream_line(const nats::Message& msg) const {
+        if (m_options.stream.empty()) {
+            return std::nullopt;
+        }
+        jsMsgMetaData* raw = nullptr;
+        if (natsMsg_GetMetaData(&raw, msg.get()) != NATS_OK || raw == nullptr) {
+            nats_GetLastError(nullptr);
+            return std::nullopt;
+        }
+        std::unique_ptr<jsMsgMetaData, nats::Deleter<jsMsgMetaData_Destroy>> meta(raw);
+        const auto stamp = WallClock::time_point(std::chrono::duration_cast<WallClock::duration>(
+            std::chrono::nanoseconds(meta->Timestamp)));
+        return "Received JetStream message: stream: " + std::string(meta->Stream)
+               + " seq: " + messaging::with_commas(meta->Sequence.Stream) + " / subject: "
+               + std::string(msg.subject()) + " / time: " + messaging::rfc3339_nano_utc(stamp);
+    }
+
+    std::string to_json(const Received& item, std::uint64_t n, bool matched) const {
+        std::string leading = "\"number\":" + std::to_string(n);
+        if (matched) {
+            leading += ",\"matched_reply\":true";
+        }
+        std::string trailing;
+        if (!m_options.stream.empty()) {
+            jsMsgMetaData* raw = nullptr;
+            if (natsMsg_GetMetaData(&raw, item.msg.get()) == NATS_OK && raw != nullptr) {
+                std::unique_ptr<jsMsgMetaData, nats::Deleter<jsMsgMetaData_Destroy>> meta(raw);
+                trailing = "\"stream\":";
+                messaging::append_json_string(trailing, meta->Stream);
+                trailing += ",\"stream_seq\":" + std::to_string(meta->Sequence.Stream)
+                            + ",\"stream_time\":\""
+                            + messaging::rfc3339_nano_utc(WallClock::time_point(
+                                std::chrono::duration_cast<WallClock::duration>(
+                                    std::chrono::nanoseconds(meta->Timestamp))))
+                            + "\"";
+            } else {
+                nats_GetLastError(nullptr);
+            }
+        }
+        return messaging::message_json(item.msg, item.time, leading, trailing);
+    }
+
+    void dump_file(const Received& item, std::uint64_t n, bool matched) {
+        const std::string name = std::to_string(n) + (matched ? "_reply" : "") + ".json";
+        const std::filesystem::path path = std::filesystem::path(m_options.dump) / name;
+        const std::string text = to_json(item, n, matched) + "\n";
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            throw Error(ExitCode::failure,
+                        "cannot write " + path.string() + ": " + std::strerror(errno));
+        }
+        const ssize_t written = ::write(fd, text.data(), text.size());
+        ::close(fd);
+        if (written != static_cast<ssize_t>(text.size())) {
+            throw Error(ExitCode::failure, "cannot write " + path.string());
+        }
+    }
+
+    const SubOptions& m_options;
+    Io& m_io;
+    Mode m_mode;
+    WallClock::time_point m_start;
+    WallClock::time_point m_previous;
+    std::uint64_t m_count = 0;
+    std::uint64_t m_shown = 0;
+    std::uint64_t m_bytes = 0;
+    std::unordered_map<std::string, SubjectStats> m_stats;
+    std::unordered_map<std::string, std::uint64_t> m_requests;
+    std::string m_inbox_prefix = "_INBOX.";
+};
+
+void print_summary(Io& io, const Printer& printer, std::int64_t dropped) {
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(WallClock::now() - printer.start());
+    io.note("Received " + messaging::count_of(printer.shown(), "message") + " ("
+            + messaging::human_bytes(printer.bytes()) + ") in " + format_go_duration(elapsed)
+            + " on " + messaging::count_of(printer.stats().size(), "subject"));
+    std::vector<std::pair<std::string, SubjectStats>> rows(printer.stats().begin(),
+                                                           printer.stats().end());
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+        return a.second.messages != b.second.messages ? a.second.messages > b.second.messages
+                                                      : a.first < b.first;
+    });
+    constexpr std::size_t k_top = 20;
+    for (std::size_t i = 0; i < rows.size() && i < k_top; ++i) {
+        io.note("  " + rows[i].first + ": "
+                + messaging::count_of(rows[i].second.messages, "message") + ", "
+                + messaging::human_bytes(rows[i].second.bytes));
+    }
+    if (rows.size() > k_top) {
+        io.note("  ... and " + std::to_string(rows.size() - k_top) + " more subjects");
+    }
+    if (dropped > 0) {
+        io.note("Dropped " + messaging::with_commas(static_cast<std::uint64_t>(dropped))
+                + " messages (slow consumer)");
+    }
+}
+
+void configure_jetstream(const SubOptions& o, jsSubOptions& sub_opts) {
+    jsSubOptions_Init(&sub_opts);
+    sub_opts.Stream = o.stream.c_str();
+    sub_opts.Ordered = true;
+    if (o.new_only) {
+        sub_opts.Config.DeliverPolicy = js_DeliverNew;
+    } else if (o.last) {
+        sub_opts.Config.DeliverPolicy = js_DeliverLast;
+    } else if (!o.since.empty()) {
+        sub_opts.Config.DeliverPolicy = js_DeliverByStartTime;
+        const auto start = WallClock::now() - parse_duration(o.since, "--since");
+        sub_opts.Config.OptStartTime =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
+    } else if (o.start_sequence) {
+        sub_opts.Config.DeliverPolicy = js_DeliverByStartSequence;
+        sub_opts.Config.OptStartSeq = *o.start_sequence;
+    } else {
+        sub_opts.Config.DeliverPolicy = js_DeliverAll;
+    }
+}
+
+// The subject filter for `--stream S` without a subject: the stream's only subject.
+std::string only_subject_of(nats::JetStream& js, const std::string& stream) {
+    jsStreamInfo* raw = nullptr;
+    jsErrCode code{};
+    const natsStatus status = js_GetStreamInfo(&raw, js.get(), stream.c_str(), nullptr, &code);
+    nats::StreamInfoHandle info(raw);
+    nats::check_js(status, code, "look up stream \"" + stream + "\"");
+    if (info->Config == nullptr || info->Config->SubjectsLen != 1) {
+        throw UsageError("stream \"" + stream + "\" does not have exactly one subject",
+                         "give the subject to read, e.g. natty sub --stream " + stream
+                             + " 'orders.>'");
+    }
+    return info->Config->Subjects[0];
+}
+
+std::string inbox_prefix_of(const Settings& settings) {
+    return settings.values.inbox_prefix.empty() ? std::string("_INBOX")
+                                                : settings.values.inbox_prefix;
+}
+
+} // namespace
+
+void run_sub(const SubOptions& options, Runtime& runtime) {
+    validate(options);
+    Io& io = runtime.io();
+    const Duration wait =
+        options.wait.empty() ? Duration::zero() : parse_duration(options.wait, "--wait");
+    Mode mode = Mode::human;
+    if (options.raw) {
+        mode = Mode::raw;
+    } else if (options.json) {
+        mode = Mode::json;
+    } else if (options.dump == "-") {
+        mode = Mode::dump_stdout;
+    } else if (!options.dump.empty()) {
+        mode = Mode::dump_dir;
+        ensure_private_dir(options.dump, 0700);
+    }
+    const std::string prefix = inbox_prefix_of(runtime.settings());
+    std::vector<std::string> subjects = options.subjects;
+    if (options.inbox) {
+        std::mt19937_64 rng{std::random_device{}()};
+        subjects.push_back(prefix + "." + new_id(rng));
+    }
+
+    InterruptGuard interrupt;
+    auto connection = runtime.connect(/*reconnect=*/true);
+    SubscriptionSet subs(connection);
+    std::optional<nats::JetStream> js;
+    jsSubOptions js_opts;
+    if (!options.stream.empty()) {
+        js.emplace(connection);
+        configure_jetstream(options, js_opts);
+        if (subjects.empty()) {
+            subjects.push_back(only_subject_of(*js, options.stream));
+        }
+        subs.add_jetstream(*js, subjects.front(), js_opts);
+        io.note("Subscribing to stream " + options.stream
+                + (subjects.empty() ? std::string() : " subject " + subjects.front()));
+    } else {
+        std::string list;
+        for (const auto& subject : subjects) {
+            subs.add_core(subject, options.queue);
+            list += (list.empty() ? "" : ", ") + subject;
+        }
+        if (options.match_replies) {
+            subs.add_core(prefix + ".>", "");
+        }
+        io.note("Subscribing on " + list
+                + (options.queue.empty() ? std::string() : " in queue group " + options.queue)
+                + (options.match_replies ? " (matching replies on " + prefix + ".>)" : ""));
+    }
+    connection.flush_and_check(connection.settings().timeout, "subscribe");
+    messaging::raise_async_error(connection, "subscribe");
+
+    Printer printer(options, io, mode);
+    printer.set_inbox_prefix(prefix);
+    std::deque<Received> batch;
+    auto last_message = Clock::now();
+    auto last_flush = Clock::now();
+    bool done = false;
+    bool dirty = false;
+    auto flush = [&] {
+        if (dirty) {
+            errno = 0;
+            io.flush_out();
+            dirty = false;
+        }
+        last_flush = Clock::now();
+    };
+
+    while (!done && !interrupt.requested()) {
+        subs.handover().take(batch, k_poll);
+        if (batch.empty()) {
+            flush();
+            if (messaging::stdout_reader_gone()) {
+                throw BrokenPipe();
+            }
+            messaging::raise_async_error(connection, "subscription");
+            if (wait > Duration::zero() && Clock::now() - last_message >= wait) {
+                break;
+            }
+            continue;
+        }
+        last_message = Clock::now();
+        while (!batch.empty()) {
+            const Received item = std::move(batch.front());
+            batch.pop_front();
+            printer.handle(item);
+            dirty = true;
+            if (options.count && printer.shown() >= static_cast<std::uint64_t>(*options.count)) {
+                done = true;
+                break;
+            }
+        }
+        batch.clear();
+        if (Clock::now() - last_flush >= k_flush_interval) {
+            flush();
+        }
+    }
+
+    if (interrupt.requested() && !done) {
+        // Drain: stop interest, print what nats.c already had, then summarise.
+        subs.drain();
+        const auto deadline = Clock::now() + std::chrono::seconds(2);
+        while (Clock::now() < deadline) {
+            subs.handover().take(batch, std::chrono::milliseconds(20));
+            if (batch.empty() && subs.handover().all_completed()) {
+                break;
+            }
+            for (auto& item : batch) {
+                printer.handle(item);
+                dirty = true;
+            }
+            batch.clear();
+        }
+    }
+    flush();
+    const std::int64_t dropped = subs.dropped();
+    if (interrupt.requested() && !done) {
+        print_summary(io, printer, dropped);
+        throw SilentExit(ExitCode::interrupted);
+    }
+    if (dropped > 0) {
+        io.note("natty: warning: " + messaging::with_commas(static_cast<std::uint64_t>(dropped))
+                + " messages were dropped because natty could not keep up (slow consumer)");
+    }
+}
+
+void setup_sub(CLI::App& app, Runtime& runtime) {
+    auto o = std::make_shared<SubOptions>();
+    auto* cmd = app.add_subcommand(
+        "sub",
+        "Subscribe and print messages, e.g.\n"
+        "  natty sub 'orders.>'\n"
+        "  natty sub 'orders.>' --json | jq .data\n"
+        "  natty sub orders.new --count 10 --raw > ten.txt\n"
+        "Ctrl-C prints a summary on stderr and exits 130 (0 after --count/--wait)");
+    cmd->alias("subscribe");
+    cmd->add_option("subjects", o->subjects, "Subjects (wildcards * and > allowed)");
+    cmd->add_option("--queue", o->queue, "Queue group to join");
+    cmd->add_option("--count", o->count, "Exit 0 after this many messages");
+    cmd->add_option("--wait", o->wait, "Exit 0 after this long without messages, e.g. 5s");
+    cmd->add_flag("-r,--raw", o->raw, "Print only bodies (exact bytes, newline added)");
+    cmd->add_flag("--json", o->json, "One JSON object per message (JSON Lines)");
+    cmd->add_flag("--headers-only", o->headers_only, "Print headers but not bodies");
+    cmd->add_flag("--subjects-only", o->subjects_only, "Print only the subject line");
+    cmd->add_flag("-t,--timestamp", o->timestamp, "Show when each message arrived");
+    cmd->add_flag("-d,--delta-time", o->delta_time, "Show time since the previous message");
+    cmd->add_flag("--match-replies",
+                  o->match_replies,
+                  "Also show replies to the requests seen (subscribes to the inbox prefix)");
+    cmd->add_flag("-i,--inbox", o->inbox, "Subscribe to a new inbox subject");
+    cmd->add_option("-I,--ignore-subject", o->ignore, "Skip messages on these subjects")
+        ->delimiter(',');
+    cmd->add_option("--dump",
+                    o->dump,
+                    "Write each message as JSON: DIR/<n>.json, or '-' for JSON+NUL on stdout");
+    const std::string js = "JetStream";
+    cmd->add_option("--stream", o->stream, "Read from this JetStream stream (ordered consumer)")
+        ->group(js);
+    cmd->add_flag("--all", o->all, "From the first message in the stream (default)")->group(js);
+    cmd->add_flag("--new", o->new_only, "Only messages stored from now on")->group(js);
+    cmd->add_flag("--last", o->last, "From the last message in the stream")->group(js);
+    cmd->add_option("--since", o->since, "Messages stored in the last DUR, e.g. 1h")->group(js);
+    cmd->add_option("--start-sequence", o->start_sequence, "From this stream sequence")->group(js);
+    cmd->callback([o, &runtime] { run_sub(*o, runtime); });
+}
+
+} // namespace natty

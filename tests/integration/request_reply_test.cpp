@@ -1,0 +1,151 @@
+#include "nats_server.hpp"
+#include "process.hpp"
+#include "sandbox.hpp"
+#include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <csignal>
+#include <regex>
+#include <sstream>
+
+using namespace natty::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<std::string> with(const NatsServer& server, std::vector<std::string> args) {
+    args.insert(args.begin(), {"-s", server.url()});
+    return args;
+}
+
+// Starts `natty reply ARGS` and waits until it listens.
+std::unique_ptr<Child>
+start_reply(const Sandbox& sandbox, const NatsServer& server, std::vector<std::string> args) {
+    args.insert(args.begin(), "reply");
+    auto child = sandbox.spawn_natty(with(server, args));
+    REQUIRE(child->wait_for_output("Listening on", 10s, true));
+    return child;
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& text) {
+    std::vector<nlohmann::json> docs;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        docs.push_back(nlohmann::json::parse(line));
+    }
+    return docs;
+}
+
+} // namespace
+
+TEST_CASE("request gets an echo reply with headers and the round-trip time", "[messaging]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    auto replier = start_reply(sandbox, *server, {"svc.echo", "--count", "2"});
+    auto first =
+        sandbox.natty(with(*server, {"request", "svc.echo", "hi {{Count}}", "-H", "X-Trace:abc"}));
+    REQUIRE(first.exit_code == 0);
+    CHECK(first.out == "hi 1\n");
+    CHECK(std::regex_search(first.err, std::regex(R"(Received with rtt [0-9.]+(µs|ms|s))")));
+    CHECK_THAT(first.err, Catch::Contains("X-Trace: abc"));
+    CHECK_THAT(first.err, Catch::Contains("NATS-Reply-Counter: 1"));
+    auto second = sandbox.natty(with(*server, {"request", "svc.echo", "json", "--json"}));
+    REQUIRE(second.exit_code == 0);
+    const auto docs = json_lines(second.out);
+    REQUIRE(docs.size() == 1);
+    CHECK(docs[0]["data"] == "json");
+    CHECK(docs[0]["headers"]["NATS-Reply-Counter"] == nlohmann::json::array({"2"}));
+    CHECK(docs[0]["rtt_ms"].get<double>() >= 0.0);
+    auto done = replier->wait(10s);
+    CHECK(done.exit_code == 0);
+    CHECK_THAT(done.err, Catch::Contains("Answered 2 requests"));
+    CHECK_THAT(done.out, Catch::Contains("hi 1"));
+}
+
+TEST_CASE("reply --command gets subject tokens and the request in its environment", "[messaging]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    auto replier = start_reply(
+        sandbox,
+        *server,
+        {"svc.>",
+         "--count",
+         "2",
+         "--command",
+         "sh -c 'echo \"{{1}} $NATS_REQUEST_SUBJECT $NATS_REQUEST_BODY\"; exit {{2}}'"});
+    auto ok = sandbox.natty(with(*server, {"request", "svc.time.0", "ping", "--raw"}));
+    REQUIRE(ok.exit_code == 0);
+    CHECK(ok.out == "time svc.time.0 ping\n");
+    CHECK(ok.err.empty());
+    auto failing = sandbox.natty(with(*server, {"request", "svc.fail.3", "x"}));
+    CHECK(failing.exit_code == 1);
+    CHECK_THAT(failing.err,
+               Catch::Contains("service error from \"svc.fail.3\": command exited "
+                               "with status 3"));
+    CHECK(failing.out == "fail svc.fail.3 x\n");
+    auto done = replier->wait(10s);
+    CHECK(done.exit_code == 0);
+    CHECK_THAT(done.err, Catch::Contains("exited with status 3"));
+}
+
+TEST_CASE("request collects replies from several responders", "[messaging]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    auto a = start_reply(sandbox, *server, {"multi", "from-a", "--queue", "a"});
+    auto b = start_reply(sandbox, *server, {"multi", "from-b", "--queue", "b"});
+    auto until_timeout = sandbox.natty(
+        with(*server, {"request", "multi", "x", "--replies", "0", "--timeout", "1s", "--json"}));
+    REQUIRE(until_timeout.exit_code == 0);
+    auto docs = json_lines(until_timeout.out);
+    REQUIRE(docs.size() == 2);
+    std::vector<std::string> bodies{docs[0]["data"], docs[1]["data"]};
+    std::sort(bodies.begin(), bodies.end());
+    CHECK(bodies == std::vector<std::string>{"from-a", "from-b"});
+    auto two = sandbox.natty(
+        with(*server, {"request", "multi", "x", "--replies", "2", "--raw", "--count", "2"}));
+    REQUIRE(two.exit_code == 0);
+    CHECK(std::count(two.out.begin(), two.out.end(), '\n') == 4);
+    a->signal(SIGINT);
+    b->signal(SIGTERM);
+    auto ra = a->wait(10s);
+    auto rb = b->wait(10s);
+    CHECK(ra.exit_code == 0);
+    CHECK(rb.exit_code == 0);
+    CHECK_THAT(ra.err, Catch::Contains("Draining"));
+}
+
+TEST_CASE("no responders and timeouts are failures with their own exit codes",
+          "[messaging][errors]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    auto none = sandbox.natty(with(*server, {"request", "nobody.home", "x"}));
+    CHECK(none.exit_code == 7);
+    CHECK_THAT(none.err, Catch::Contains("no responders"));
+    auto silent = sandbox.spawn_natty(with(*server, {"sub", "silent"}));
+    REQUIRE(silent->wait_for_output("Subscribing", 10s, true));
+    auto timeout = sandbox.natty(with(*server, {"request", "silent", "x", "--timeout", "500ms"}));
+    CHECK(timeout.exit_code == 8);
+    CHECK_THAT(timeout.err, Catch::Contains("no reply on \"silent\" within 500ms"));
+    silent->signal(SIGTERM);
+    CHECK(silent->wait(10s).exit_code == 130);
+}
+
+TEST_CASE("a request to a subject without publish permission is denied, not a timeout",
+          "[messaging][errors]") {
+    TempDir dir;
+    Sandbox sandbox;
+    ServerOptions options;
+    options.users.push_back(User{"limited", "pw", {"ok.>"}, {"_INBOX.>"}});
+    auto server = NatsServer::start(options, dir.path());
+    const std::string url = "nats://limited:pw@127.0.0.1:" + std::to_string(server->port());
+    auto result = sandbox.natty({"-s", url, "request", "secret.svc", "x", "--timeout", "2s"});
+    CHECK(result.exit_code == 5);
+    CHECK_THAT(result.err, Catch::Contains("Permissions Violation"));
+}
