@@ -17,7 +17,11 @@
 
 #include <chrono>
 #include <fstream>
+// GCC 12 reports a false -Wmaybe-uninitialized inside <regex> when sanitizers are on.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <regex>
+#pragma GCC diagnostic pop
 #include <sstream>
 
 using namespace natty::test;
