@@ -899,11 +899,11 @@ void run_kv_watch(const KvWatchOptions& options, Runtime& runtime) {
         io.flush_out();
     }
     io.flush_out();
-    throw Error(ExitCode::interrupted,
-                "watch stopped by signal: " + std::to_string(progress.printed)
-                    + " changes printed, last revision " + std::to_string(progress.last_revision)
-                    + ", " + std::to_string(reconnects) + " reconnects, "
-                    + std::to_string(progress.resumes) + " resumes");
+    io.note("natty: watch stopped by signal: " + std::to_string(progress.printed)
+            + " changes printed, last revision " + std::to_string(progress.last_revision) + ", "
+            + std::to_string(reconnects) + " reconnects, " + std::to_string(progress.resumes)
+            + " resumes");
+    throw SilentExit(ExitCode::interrupted);
 }
 
 void setup_kv(CLI::App& app, Runtime& runtime) {

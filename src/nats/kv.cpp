@@ -375,15 +375,35 @@ void KvChangeStream::subscribe(KvStart start, std::uint64_t start_revision) {
     // The ordered consumer's flow control bounds what the server sends; never drop locally.
     check(natsSubscription_SetPendingLimits(m_sub.get(), -1, -1), "set watch pending limits");
     m_initial_done = start == KvStart::new_only;
+    m_initial_end = 0;
     if (!m_initial_done) {
         jsConsumerInfo* ci_raw = nullptr;
         if (natsSubscription_GetConsumerInfo(&ci_raw, m_sub.get(), nullptr, &code) == NATS_OK) {
             ConsumerInfoHandle ci(ci_raw);
             int queued = 0;
             natsSubscription_GetPending(m_sub.get(), &queued, nullptr);
-            m_initial_done = ci->NumPending == 0 && ci->Delivered.Consumer == 0 && queued == 0;
+            if (ci->NumPending == 0) {
+                // Everything initial is already on its way: it ends at the last one delivered.
+                m_initial_end = ci->Delivered.Stream;
+                m_initial_done = ci->Delivered.Consumer == 0 && queued == 0;
+            }
         }
     }
+}
+
+bool KvChangeStream::consumer_drained() {
+    int queued = 0;
+    natsSubscription_GetPending(m_sub.get(), &queued, nullptr);
+    if (queued != 0) {
+        return false;
+    }
+    jsConsumerInfo* raw = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    if (natsSubscription_GetConsumerInfo(&raw, m_sub.get(), nullptr, &code) != NATS_OK) {
+        return false;
+    }
+    ConsumerInfoHandle ci(raw);
+    return ci->NumPending == 0;
 }
 
 KvRecord KvChangeStream::decode(natsMsg* msg, std::uint64_t& pending) const {
@@ -424,6 +444,12 @@ KvEvent KvChangeStream::next(std::chrono::milliseconds timeout) {
     natsMsg* raw = nullptr;
     const natsStatus status = natsSubscription_NextMsg(&raw, m_sub.get(), timeout.count());
     if (status == NATS_TIMEOUT) {
+        // Idle before the initial values were seen to end: ask the server directly.
+        if (!m_initial_done && consumer_drained()) {
+            m_initial_done = true;
+            m_initial_reported = true;
+            ev.kind = KvEvent::Kind::initial_done;
+        }
         return ev;
     }
     check(status, "watch bucket \"" + m_bucket + "\"");
@@ -431,7 +457,7 @@ KvEvent KvChangeStream::next(std::chrono::milliseconds timeout) {
     std::uint64_t pending = 0;
     ev.record = decode(msg.get(), pending);
     ev.kind = KvEvent::Kind::record;
-    if (pending == 0) {
+    if (pending == 0 || (m_initial_end != 0 && ev.record.revision >= m_initial_end)) {
         m_initial_done = true;
     }
     return ev;

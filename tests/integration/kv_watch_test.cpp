@@ -121,7 +121,9 @@ TEST_CASE("kv watch prints initial values, then changes, and exits 130 on SIGINT
         auto from = Child::spawn(
             natty_argv(url, {"kv", "watch", "B", "--revision", "2", "--no-deletes", "--json"}),
             home_options(dir));
-        REQUIRE(from->wait_for_output("end of initial values", 10s, true));
+        const bool marked = from->wait_for_output("end of initial values", 10s, true);
+        INFO("stdout: " << from->out() << "\nstderr: " << from->err());
+        REQUIRE(marked);
         ok(dir, url, {"kv", "put", "B", "c", "x"});
         REQUIRE(from->wait_for_output(revision_needle(5), 10s));
         CHECK(revisions_of(json_lines(stop_watch(*from).out))

@@ -139,8 +139,13 @@ private:
     std::string m_filter;
     std::string m_prefix;
     SubscriptionHandle m_sub;
+    // Whether the server says nothing is left for the consumer and nothing waits locally;
+    // message metadata alone is not enough (nats-server 2.9 can report pending one too high).
+    bool consumer_drained();
+
     bool m_initial_done = false;
     bool m_initial_reported = false;
+    std::uint64_t m_initial_end = 0; // revision that completes the initial values, if known
 };
 
 } // namespace natty::nats
