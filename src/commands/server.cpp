@@ -18,11 +18,7 @@
 #include <cmath>
 #include <cstdio>
 #include <random>
-// GCC 12 reports a false -Wmaybe-uninitialized inside <regex> when sanitizers are on.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <regex>
-#pragma GCC diagnostic pop
 
 namespace natty {
 namespace {

@@ -3,11 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-// GCC 12 reports a false -Wmaybe-uninitialized inside <regex> when sanitizers are on.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <regex>
-#pragma GCC diagnostic pop
 
 using natty::output::CheckFormat;
 using natty::output::CheckResult;
