@@ -267,6 +267,7 @@ TEST_CASE("an NKey seed file authenticates against a server that knows its publi
     INFO(ok.err);
     CHECK(ok.exit_code == 0);
     const auto without = connect_with(sandbox, {"-s", server->url()});
+    INFO(without.err);
     CHECK(without.exit_code == k_denied);
 }
 

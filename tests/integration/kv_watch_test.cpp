@@ -1,5 +1,6 @@
 #include "nats_server.hpp"
 #include "process.hpp"
+#include "sandbox.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -37,19 +38,6 @@ std::string ok(const TempDir& dir, const std::string& url, std::vector<std::stri
     INFO("stderr: " << r.err);
     REQUIRE(r.exit_code == 0);
     return r.out;
-}
-
-// The watch's JSON Lines, parsed.
-std::vector<json> json_lines(const std::string& out) {
-    std::vector<json> lines;
-    std::istringstream in(out);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (!line.empty()) {
-            lines.push_back(json::parse(line));
-        }
-    }
-    return lines;
 }
 
 std::vector<std::uint64_t> revisions_of(const std::vector<json>& lines) {

@@ -22,15 +22,6 @@ std::vector<std::string> with(const NatsServer& server, std::vector<std::string>
     return args;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        lines.push_back(line);
-    }
-    return lines;
-}
-
 // Starts `natty sub ARGS` and waits until it has subscribed.
 std::unique_ptr<Child>
 start_sub(const Sandbox& sandbox, const NatsServer& server, std::vector<std::string> args) {

@@ -30,15 +30,6 @@ start_reply(const Sandbox& sandbox, const NatsServer& server, std::vector<std::s
     return child;
 }
 
-std::vector<nlohmann::json> json_lines(const std::string& text) {
-    std::vector<nlohmann::json> docs;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        docs.push_back(nlohmann::json::parse(line));
-    }
-    return docs;
-}
-
 } // namespace
 
 TEST_CASE("request gets an echo reply with headers and the round-trip time", "[messaging]") {

@@ -1,5 +1,7 @@
 #include "sandbox.hpp"
 
+#include <sstream>
+
 namespace natty::test {
 
 Sandbox::Sandbox() {
@@ -30,6 +32,25 @@ std::unique_ptr<Child> Sandbox::spawn_natty(const std::vector<std::string>& args
     std::vector<std::string> argv{natty_bin()};
     argv.insert(argv.end(), args.begin(), args.end());
     return Child::spawn(argv, options);
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& text) {
+    std::vector<nlohmann::json> docs;
+    for (const auto& line : lines_of(text)) {
+        if (!line.empty()) {
+            docs.push_back(nlohmann::json::parse(line));
+        }
+    }
+    return docs;
 }
 
 } // namespace natty::test

@@ -3,6 +3,8 @@
 #include "process.hpp"
 #include "temp_dir.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -39,5 +41,11 @@ private:
 inline bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
+
+// The lines of a command's output, without their newlines.
+std::vector<std::string> lines_of(const std::string& text);
+
+// A command's JSON Lines output, parsed; blank lines are skipped.
+std::vector<nlohmann::json> json_lines(const std::string& text);
 
 } // namespace natty::test
