@@ -325,6 +325,14 @@ struct Session {
     nats::JetStream js;
 };
 
+// A connection with its JetStream context and one opened bucket: what key commands work on.
+struct BucketSession {
+    BucketSession(Runtime& runtime, const std::string& bucket)
+        : session(runtime), kv(open_bucket(session.js, bucket)) {}
+    Session session;
+    nats::KvBucket kv;
+};
+
 // A compare-and-set rejection, naming the expected and the current revision.
 [[noreturn]] void throw_stale(nats::KvBucket& kv, const std::string& key, std::uint64_t expected) {
     const auto history = kv.history(key, std::chrono::seconds(5));
@@ -677,8 +685,8 @@ void run_kv_update(const KvKeyOptions& options, Runtime& runtime) {
 void run_kv_get(const KvKeyOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
     require_key(options.key);
-    Session s(runtime);
-    auto kv = open_bucket(s.js, options.bucket);
+    BucketSession session(runtime, options.bucket);
+    auto& kv = session.kv;
     const std::optional<std::uint64_t> revision =
         options.has_revision ? std::optional<std::uint64_t>(options.revision) : std::nullopt;
     auto record = kv.get(options.key, revision);
@@ -713,24 +721,24 @@ void run_kv_get(const KvKeyOptions& options, Runtime& runtime) {
 void run_kv_delete(const KvKeyOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
     require_key(options.key);
-    Session s(runtime);
-    auto kv = open_bucket(s.js, options.bucket);
+    BucketSession session(runtime, options.bucket);
+    auto& kv = session.kv;
     kv.del(options.key);
 }
 
 void run_kv_purge(const KvKeyOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
     require_key(options.key);
-    Session s(runtime);
-    auto kv = open_bucket(s.js, options.bucket);
+    BucketSession session(runtime, options.bucket);
+    auto& kv = session.kv;
     kv.purge(options.key);
 }
 
 void run_kv_history(const KvKeyOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
     require_key(options.key);
-    Session s(runtime);
-    auto kv = open_bucket(s.js, options.bucket);
+    BucketSession session(runtime, options.bucket);
+    auto& kv = session.kv;
     const auto history = kv.history(options.key, runtime.settings().timeout);
     if (history.empty()) {
         throw_key_not_found(options.bucket, options.key, std::nullopt);
@@ -761,13 +769,13 @@ void run_kv_history(const KvKeyOptions& options, Runtime& runtime) {
 void run_kv_revert(const KvKeyOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
     require_key(options.key);
-    Session s(runtime);
-    auto kv = open_bucket(s.js, options.bucket);
+    BucketSession session(runtime, options.bucket);
+    auto& kv = session.kv;
     const auto old = kv.get(options.key, options.revision);
     if (!old || old->op != nats::KvOp::put) {
         throw_key_not_found(options.bucket, options.key, options.revision);
     }
-    check_value_size(s.js, options.bucket, old->value.size());
+    check_value_size(session.session.js, options.bucket, old->value.size());
     const auto history = kv.history(options.key, runtime.settings().timeout);
     const std::uint64_t latest = history.empty() ? 0 : history.back().revision;
     const auto revision = kv.update(options.key, old->value, latest);
@@ -784,8 +792,8 @@ void run_kv_keys(const KvKeyOptions& options, Runtime& runtime) {
         throw UsageError("invalid key pattern: " + problem,
                          "use keys with * for one token and > for the rest, e.g. users.*");
     }
-    Session s(runtime);
-    auto kv = open_bucket(s.js, options.bucket);
+    BucketSession session(runtime, options.bucket);
+    auto& kv = session.kv;
     const auto keys = kv.keys(filter, runtime.settings().timeout);
     Io& io = runtime.io();
     if (options.json) {

@@ -58,6 +58,12 @@ struct TlsServer {
             dir.path() / "server");
     }
     std::string url() const { return server->url_for_host("localhost"); }
+
+    // Arguments for connecting as the configured user, verifying with `ca`.
+    std::vector<std::string> login(const std::filesystem::path& ca) const {
+        return {"-s", url(), "--tlsca", ca.string(), "--user", "matchmaker", "--password",
+                "matchmaker"};
+    }
 };
 
 } // namespace
@@ -121,9 +127,7 @@ TEST_CASE("TLS verification failures name the reason, the certificate and the CA
     SECTION("wrong CA") {
         TlsServer tls;
         Sandbox sandbox;
-        const auto result = connect_with(sandbox, {"-s", tls.url(), "--tlsca",
-                                                   tls.pki.other_ca_cert.string(), "--user",
-                                                   "matchmaker", "--password", "matchmaker"});
+        const auto result = connect_with(sandbox, tls.login(tls.pki.other_ca_cert));
         INFO(result.err);
         CHECK(result.exit_code == k_tls);
         CHECK(contains(result.err, "TLS certificate verification failed"));
@@ -144,9 +148,7 @@ TEST_CASE("TLS verification failures name the reason, the certificate and the CA
     SECTION("certificate for another host name") {
         TlsServer tls(false, true);
         Sandbox sandbox;
-        const auto result = connect_with(sandbox, {"-s", tls.url(), "--tlsca",
-                                                   tls.pki.ca_cert.string(), "--user",
-                                                   "matchmaker", "--password", "matchmaker"});
+        const auto result = connect_with(sandbox, tls.login(tls.pki.ca_cert));
         INFO(result.err);
         CHECK(result.exit_code == k_tls);
         CHECK(contains(result.err, "mismatch"));
@@ -154,9 +156,7 @@ TEST_CASE("TLS verification failures name the reason, the certificate and the CA
     SECTION("expired certificate") {
         TlsServer tls(true);
         Sandbox sandbox;
-        const auto result = connect_with(sandbox, {"-s", tls.url(), "--tlsca",
-                                                   tls.pki.ca_cert.string(), "--user",
-                                                   "matchmaker", "--password", "matchmaker"});
+        const auto result = connect_with(sandbox, tls.login(tls.pki.ca_cert));
         INFO(result.err);
         CHECK(result.exit_code == k_tls);
         CHECK(contains(result.err, "expired"));

@@ -17,16 +17,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::vector<std::string> with(const NatsServer& server, std::vector<std::string> args) {
-    args.insert(args.begin(), {"-s", server.url()});
-    return args;
-}
-
 // Starts `natty sub ARGS` and waits until it has subscribed.
 std::unique_ptr<Child>
 start_sub(const Sandbox& sandbox, const NatsServer& server, std::vector<std::string> args) {
     args.insert(args.begin(), "sub");
-    auto child = sandbox.spawn_natty(with(server, args));
+    auto child = sandbox.spawn_natty(with_server(server, args));
     REQUIRE(child->wait_for_output("Subscribing", 10s, true));
     return child;
 }
@@ -38,7 +33,7 @@ TEST_CASE("pub and sub round-trip text with headers in stable order", "[messagin
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
     auto sub = start_sub(sandbox, *server, {"orders.>", "--count", "2"});
-    auto pub = sandbox.natty(with(*server,
+    auto pub = sandbox.natty(with_server(*server,
                                   {"pub",
                                    "orders.new",
                                    "hello {{Count}}",
@@ -66,7 +61,7 @@ TEST_CASE("binary bodies survive exactly in --raw and as base64 in --json", "[me
     auto json = start_sub(sandbox, *server, {"bin", "--count", "1", "--json"});
     RunOptions stdin_body;
     stdin_body.stdin_data = binary;
-    auto pub = sandbox.natty(with(*server, {"pub", "bin", "-H", "K:v"}), stdin_body);
+    auto pub = sandbox.natty(with_server(*server, {"pub", "bin", "-H", "K:v"}), stdin_body);
     REQUIRE(pub.exit_code == 0);
     auto raw_result = raw->wait(10s);
     REQUIRE(raw_result.exit_code == 0);
@@ -86,10 +81,10 @@ TEST_CASE("sub --json writes one parseable object per message", "[messaging]") {
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
     auto sub = start_sub(sandbox, *server, {"a.*", "b", "--json", "--count", "3"});
-    REQUIRE(sandbox.natty(with(*server, {"pub", "a.x", "one"})).exit_code == 0);
-    REQUIRE(sandbox.natty(with(*server, {"pub", "b", "two", "--reply", "r.1"})).exit_code == 0);
+    REQUIRE(sandbox.natty(with_server(*server, {"pub", "a.x", "one"})).exit_code == 0);
+    REQUIRE(sandbox.natty(with_server(*server, {"pub", "b", "two", "--reply", "r.1"})).exit_code == 0);
     const std::string tricky = "{\"n\":3}\t\\ \x01 \xc3\xa9";
-    REQUIRE(sandbox.natty(with(*server, {"pub", "a.y", tricky})).exit_code == 0);
+    REQUIRE(sandbox.natty(with_server(*server, {"pub", "a.y", tricky})).exit_code == 0);
     auto result = sub->wait(10s);
     REQUIRE(result.exit_code == 0);
     const auto lines = lines_of(result.out);
@@ -154,7 +149,7 @@ TEST_CASE("oversized payloads are refused with the server's max_payload", "[mess
     ServerOptions options;
     options.max_payload = 1024;
     auto server = NatsServer::start(options, dir.path());
-    auto result = sandbox.natty(with(*server, {"pub", "big", std::string(2000, 'x')}));
+    auto result = sandbox.natty(with_server(*server, {"pub", "big", std::string(2000, 'x')}));
     CHECK(result.exit_code == 2);
     CHECK_THAT(result.err, Catch::Contains("max_payload of 1,024 bytes"));
     CHECK_THAT(result.err, Catch::Contains("nothing was sent"));
@@ -190,7 +185,7 @@ TEST_CASE("queue group members split the messages", "[messaging]") {
     auto server = NatsServer::start({}, dir.path());
     auto a = start_sub(sandbox, *server, {"work", "--queue", "q", "--raw", "--wait", "1s"});
     auto b = start_sub(sandbox, *server, {"work", "--queue", "q", "--raw", "--wait", "1s"});
-    REQUIRE(sandbox.natty(with(*server, {"pub", "work", "{{Count}}", "--count", "200"})).exit_code
+    REQUIRE(sandbox.natty(with_server(*server, {"pub", "work", "{{Count}}", "--count", "200"})).exit_code
             == 0);
     auto ra = a->wait(15s);
     auto rb = b->wait(15s);
@@ -208,8 +203,8 @@ TEST_CASE("SIGINT prints a summary and exits 130", "[messaging]") {
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
     auto sub = start_sub(sandbox, *server, {"s.>"});
-    REQUIRE(sandbox.natty(with(*server, {"pub", "s.a", "12345", "--count", "3"})).exit_code == 0);
-    REQUIRE(sandbox.natty(with(*server, {"pub", "s.b", "x"})).exit_code == 0);
+    REQUIRE(sandbox.natty(with_server(*server, {"pub", "s.a", "12345", "--count", "3"})).exit_code == 0);
+    REQUIRE(sandbox.natty(with_server(*server, {"pub", "s.b", "x"})).exit_code == 0);
     REQUIRE(sub->wait_for_output("[#4]", 10s));
     sub->signal(SIGINT);
     auto result = sub->wait(10s);
@@ -233,7 +228,7 @@ TEST_CASE("100 000 messages published in bulk all reach a sub writing to a file"
     auto sub = Child::spawn({"/bin/sh", "-c", cmd}, opts);
     REQUIRE(sub->wait_for_output("Subscribing", 10s, true));
     auto pub =
-        sandbox.natty(with(*server, {"pub", "bulk", "message {{Count}}", "--count", "100000"}));
+        sandbox.natty(with_server(*server, {"pub", "bulk", "message {{Count}}", "--count", "100000"}));
     REQUIRE(pub.exit_code == 0);
     CHECK(std::regex_search(pub.err, std::regex("Published 100,000 messages")));
     auto result = sub->wait(60s);
@@ -261,7 +256,7 @@ TEST_CASE("a reader that stops ends sub cleanly with exit 0", "[messaging]") {
     opts.env = sandbox.env();
     auto pipeline = Child::spawn({"/bin/bash", "-c", "set -o pipefail; " + cmd}, opts);
     REQUIRE(pipeline->wait_for_output("Subscribing", 10s, true));
-    REQUIRE(sandbox.natty(with(*server, {"pub", "head", "m{{Count}}", "--count", "5"})).exit_code
+    REQUIRE(sandbox.natty(with_server(*server, {"pub", "head", "m{{Count}}", "--count", "5"})).exit_code
             == 0);
     auto result = pipeline->wait(10s);
     CHECK_FALSE(result.timed_out);
@@ -275,11 +270,11 @@ TEST_CASE("sub reconnects across a server restart and keeps counting", "[messagi
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
     auto sub = start_sub(sandbox, *server, {"r", "--count", "2", "--raw"});
-    REQUIRE(sandbox.natty(with(*server, {"pub", "r", "before"})).exit_code == 0);
+    REQUIRE(sandbox.natty(with_server(*server, {"pub", "r", "before"})).exit_code == 0);
     REQUIRE(sub->wait_for_output("before", 10s));
     server->restart();
     REQUIRE(sub->wait_for_output("reconnected", 15s, true));
-    REQUIRE(sandbox.natty(with(*server, {"pub", "r", "after"})).exit_code == 0);
+    REQUIRE(sandbox.natty(with_server(*server, {"pub", "r", "after"})).exit_code == 0);
     auto result = sub->wait(15s);
     CHECK(result.exit_code == 0);
     CHECK(result.out == "before\nafter\n");
@@ -293,7 +288,7 @@ TEST_CASE("pub --send-on newline sends one message per stdin line", "[messaging]
     auto sub = start_sub(sandbox, *server, {"lines", "--raw", "--count", "3"});
     RunOptions opts;
     opts.stdin_data = "alpha\nbeta {{Count}}\ngamma\n";
-    auto pub = sandbox.natty(with(*server, {"pub", "lines", "--send-on", "newline"}), opts);
+    auto pub = sandbox.natty(with_server(*server, {"pub", "lines", "--send-on", "newline"}), opts);
     REQUIRE(pub.exit_code == 0);
     auto result = sub->wait(10s);
     REQUIRE(result.exit_code == 0);
@@ -304,7 +299,7 @@ TEST_CASE("sub --wait ends with exit 0 after a quiet period", "[messaging]") {
     TempDir dir;
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
-    auto result = sandbox.natty(with(*server, {"sub", "quiet", "--wait", "300ms"}));
+    auto result = sandbox.natty(with_server(*server, {"sub", "quiet", "--wait", "300ms"}));
     CHECK(result.exit_code == 0);
     CHECK(result.out.empty());
 }
@@ -317,20 +312,20 @@ TEST_CASE("JetStream: pub -J prints the ack and sub --stream prints sequences",
     options.jetstream = true;
     auto server = NatsServer::start(options, dir.path());
     auto created =
-        sandbox.natty(with(*server,
+        sandbox.natty(with_server(*server,
                            {"request",
                             "$JS.API.STREAM.CREATE.ORDERS",
                             R"({"name":"ORDERS","subjects":["js.>"],"storage":"memory"})",
                             "--raw"}));
     REQUIRE(created.exit_code == 0);
-    auto pub = sandbox.natty(with(*server, {"pub", "-J", "js.new", "o{{Count}}", "--count", "2"}));
+    auto pub = sandbox.natty(with_server(*server, {"pub", "-J", "js.new", "o{{Count}}", "--count", "2"}));
     REQUIRE(pub.exit_code == 0);
     CHECK(pub.out
           == "Stored in Stream: ORDERS Sequence: 1\nStored in Stream: ORDERS Sequence: 2\n");
-    auto none = sandbox.natty(with(*server, {"pub", "-J", "nostream.x", "y"}));
+    auto none = sandbox.natty(with_server(*server, {"pub", "-J", "nostream.x", "y"}));
     CHECK(none.exit_code == 7);
     auto sub = sandbox.natty(
-        with(*server, {"sub", "--stream", "ORDERS", "js.>", "--all", "--count", "2"}));
+        with_server(*server, {"sub", "--stream", "ORDERS", "js.>", "--all", "--count", "2"}));
     REQUIRE(sub.exit_code == 0);
     CHECK(std::regex_search(
         sub.out,
@@ -339,7 +334,7 @@ TEST_CASE("JetStream: pub -J prints the ack and sub --stream prints sequences",
     CHECK(std::regex_search(
         sub.out, std::regex(R"(\[#2\] Received JetStream message: stream: ORDERS seq: 2 )")));
     auto last = sandbox.natty(
-        with(*server, {"sub", "--stream", "ORDERS", "--last", "--count", "1", "--json"}));
+        with_server(*server, {"sub", "--stream", "ORDERS", "--last", "--count", "1", "--json"}));
     REQUIRE(last.exit_code == 0);
     const auto doc = nlohmann::json::parse(last.out);
     CHECK(doc["stream_seq"] == 2);
@@ -363,7 +358,7 @@ TEST_CASE("binary bodies are summarised, not dumped, when stdout is a terminal",
     REQUIRE(sub->wait_for_output("Subscribing", 10s));
     RunOptions body;
     body.stdin_data = std::string("\x00\x01\x02\xff binary", 10);
-    REQUIRE(sandbox.natty(with(*server, {"pub", "tty"}), body).exit_code == 0);
+    REQUIRE(sandbox.natty(with_server(*server, {"pub", "tty"}), body).exit_code == 0);
     auto result = sub->wait(10s);
     CHECK(result.exit_code == 0);
     CHECK_THAT(result.out, Catch::Contains("<binary body, 10 bytes: use --raw, --json or --dump"));
@@ -375,7 +370,7 @@ TEST_CASE("bulk pub writes one summary line and no progress bar when stderr is p
     TempDir dir;
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
-    auto pub = sandbox.natty(with(*server, {"pub", "bulk", "x", "--count", "500"}));
+    auto pub = sandbox.natty(with_server(*server, {"pub", "bulk", "x", "--count", "500"}));
     REQUIRE(pub.exit_code == 0);
     CHECK_THAT(pub.err, !Catch::Contains("\r"));
     CHECK(std::regex_match(pub.err,

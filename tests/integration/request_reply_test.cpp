@@ -16,16 +16,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::vector<std::string> with(const NatsServer& server, std::vector<std::string> args) {
-    args.insert(args.begin(), {"-s", server.url()});
-    return args;
-}
-
 // Starts `natty reply ARGS` and waits until it listens.
 std::unique_ptr<Child>
 start_reply(const Sandbox& sandbox, const NatsServer& server, std::vector<std::string> args) {
     args.insert(args.begin(), "reply");
-    auto child = sandbox.spawn_natty(with(server, args));
+    auto child = sandbox.spawn_natty(with_server(server, args));
     REQUIRE(child->wait_for_output("Listening on", 10s, true));
     return child;
 }
@@ -38,13 +33,13 @@ TEST_CASE("request gets an echo reply with headers and the round-trip time", "[m
     auto server = NatsServer::start({}, dir.path());
     auto replier = start_reply(sandbox, *server, {"svc.echo", "--count", "2"});
     auto first =
-        sandbox.natty(with(*server, {"request", "svc.echo", "hi {{Count}}", "-H", "X-Trace:abc"}));
+        sandbox.natty(with_server(*server, {"request", "svc.echo", "hi {{Count}}", "-H", "X-Trace:abc"}));
     REQUIRE(first.exit_code == 0);
     CHECK(first.out == "hi 1\n");
     CHECK(std::regex_search(first.err, std::regex(R"(Received with rtt [0-9.]+(µs|ms|s))")));
     CHECK_THAT(first.err, Catch::Contains("X-Trace: abc"));
     CHECK_THAT(first.err, Catch::Contains("NATS-Reply-Counter: 1"));
-    auto second = sandbox.natty(with(*server, {"request", "svc.echo", "json", "--json"}));
+    auto second = sandbox.natty(with_server(*server, {"request", "svc.echo", "json", "--json"}));
     REQUIRE(second.exit_code == 0);
     const auto docs = json_lines(second.out);
     REQUIRE(docs.size() == 1);
@@ -69,11 +64,11 @@ TEST_CASE("reply --command gets subject tokens and the request in its environmen
          "2",
          "--command",
          "sh -c 'echo \"{{1}} $NATS_REQUEST_SUBJECT $NATS_REQUEST_BODY\"; exit {{2}}'"});
-    auto ok = sandbox.natty(with(*server, {"request", "svc.time.0", "ping", "--raw"}));
+    auto ok = sandbox.natty(with_server(*server, {"request", "svc.time.0", "ping", "--raw"}));
     REQUIRE(ok.exit_code == 0);
     CHECK(ok.out == "time svc.time.0 ping\n");
     CHECK(ok.err.empty());
-    auto failing = sandbox.natty(with(*server, {"request", "svc.fail.3", "x"}));
+    auto failing = sandbox.natty(with_server(*server, {"request", "svc.fail.3", "x"}));
     CHECK(failing.exit_code == 1);
     CHECK_THAT(failing.err,
                Catch::Contains("service error from \"svc.fail.3\": command exited "
@@ -91,7 +86,7 @@ TEST_CASE("request collects replies from several responders", "[messaging]") {
     auto a = start_reply(sandbox, *server, {"multi", "from-a", "--queue", "a"});
     auto b = start_reply(sandbox, *server, {"multi", "from-b", "--queue", "b"});
     auto until_timeout = sandbox.natty(
-        with(*server, {"request", "multi", "x", "--replies", "0", "--timeout", "1s", "--json"}));
+        with_server(*server, {"request", "multi", "x", "--replies", "0", "--timeout", "1s", "--json"}));
     REQUIRE(until_timeout.exit_code == 0);
     auto docs = json_lines(until_timeout.out);
     REQUIRE(docs.size() == 2);
@@ -99,7 +94,7 @@ TEST_CASE("request collects replies from several responders", "[messaging]") {
     std::sort(bodies.begin(), bodies.end());
     CHECK(bodies == std::vector<std::string>{"from-a", "from-b"});
     auto two = sandbox.natty(
-        with(*server, {"request", "multi", "x", "--replies", "2", "--raw", "--count", "2"}));
+        with_server(*server, {"request", "multi", "x", "--replies", "2", "--raw", "--count", "2"}));
     REQUIRE(two.exit_code == 0);
     CHECK(std::count(two.out.begin(), two.out.end(), '\n') == 4);
     a->signal(SIGINT);
@@ -116,12 +111,12 @@ TEST_CASE("no responders and timeouts are failures with their own exit codes",
     TempDir dir;
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
-    auto none = sandbox.natty(with(*server, {"request", "nobody.home", "x"}));
+    auto none = sandbox.natty(with_server(*server, {"request", "nobody.home", "x"}));
     CHECK(none.exit_code == 7);
     CHECK_THAT(none.err, Catch::Contains("no responders"));
-    auto silent = sandbox.spawn_natty(with(*server, {"sub", "silent"}));
+    auto silent = sandbox.spawn_natty(with_server(*server, {"sub", "silent"}));
     REQUIRE(silent->wait_for_output("Subscribing", 10s, true));
-    auto timeout = sandbox.natty(with(*server, {"request", "silent", "x", "--timeout", "500ms"}));
+    auto timeout = sandbox.natty(with_server(*server, {"request", "silent", "x", "--timeout", "500ms"}));
     CHECK(timeout.exit_code == 8);
     CHECK_THAT(timeout.err, Catch::Contains("no reply on \"silent\" within 500ms"));
     silent->signal(SIGTERM);

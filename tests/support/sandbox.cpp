@@ -34,6 +34,11 @@ std::unique_ptr<Child> Sandbox::spawn_natty(const std::vector<std::string>& args
     return Child::spawn(argv, options);
 }
 
+std::vector<std::string> with_server(const NatsServer& server, std::vector<std::string> args) {
+    args.insert(args.begin(), {"-s", server.url()});
+    return args;
+}
+
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> lines;
     std::istringstream in(text);

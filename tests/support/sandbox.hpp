@@ -1,5 +1,6 @@
 #pragma once
 
+#include "nats_server.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
 
@@ -41,6 +42,9 @@ private:
 inline bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
+
+// `-s <server url>` followed by args: natty's arguments for talking to one fixture server.
+std::vector<std::string> with_server(const NatsServer& server, std::vector<std::string> args);
 
 // The lines of a command's output, without their newlines.
 std::vector<std::string> lines_of(const std::string& text);
