@@ -334,8 +334,9 @@ struct BucketSession {
 };
 
 // A compare-and-set rejection, naming the expected and the current revision.
-[[noreturn]] void throw_stale(nats::KvBucket& kv, const std::string& key, std::uint64_t expected) {
-    const auto history = kv.history(key, std::chrono::seconds(5));
+[[noreturn]] void throw_stale(nats::KvBucket& kv, const std::string& key, std::uint64_t expected,
+                              Duration timeout) {
+    const auto history = kv.history(key, timeout);
     const std::string current =
         history.empty() ? std::string("none") : std::to_string(history.back().revision);
     throw Error(ExitCode::failure,
@@ -677,7 +678,7 @@ void run_kv_update(const KvKeyOptions& options, Runtime& runtime) {
     auto kv = open_bucket(s.js, options.bucket);
     const auto revision = kv.update(options.key, value, options.revision);
     if (!revision) {
-        throw_stale(kv, options.key, options.revision);
+        throw_stale(kv, options.key, options.revision, runtime.settings().timeout);
     }
     print_revision(runtime, options, *revision);
 }
@@ -780,7 +781,7 @@ void run_kv_revert(const KvKeyOptions& options, Runtime& runtime) {
     const std::uint64_t latest = history.empty() ? 0 : history.back().revision;
     const auto revision = kv.update(options.key, old->value, latest);
     if (!revision) {
-        throw_stale(kv, options.key, latest);
+        throw_stale(kv, options.key, latest, runtime.settings().timeout);
     }
     print_revision(runtime, options, *revision);
 }
