@@ -1,9 +1,10 @@
+#include "kv_common.hpp"
+
 #include <natty/commands/kv.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/jetstream.hpp>
 #include <natty/nats/kv.hpp>
 #include <natty/output/output.hpp>
-#include <natty/util/interrupt.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -18,20 +19,17 @@
 namespace natty {
 namespace {
 
+using kv_common::bucket_info;
+using kv_common::format_time;
+using kv_common::in_quotes;
+using kv_common::require_bucket;
+using kv_common::Session;
+
 constexpr std::string_view k_stream_prefix = "KV_";
-constexpr std::chrono::milliseconds k_watch_poll{250};
-// Silence after which the watch asks the server whether its consumer still exists; sooner
-// after a reconnect, when a consumer on a lost node may be gone for good.
-constexpr std::chrono::seconds k_watch_probe_after{12};
-constexpr std::chrono::seconds k_watch_probe_after_reconnect{3};
 
 bool is_key_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
            || c == '/' || c == '_' || c == '=' || c == '.';
-}
-
-std::string in_quotes(std::string_view s) {
-    return "\"" + std::string(s) + "\"";
 }
 
 // Checks tokens separated by dots; `wildcards` allows `*` tokens and a final `>`.
@@ -73,22 +71,6 @@ void require_key(std::string_view key) {
     }
 }
 
-void require_bucket(std::string_view bucket) {
-    if (const std::string problem = kv_bucket_problem(bucket); !problem.empty()) {
-        throw UsageError("invalid bucket name: " + problem,
-                         "bucket names are letters, digits, - and _");
-    }
-}
-
-std::string format_time(std::int64_t unix_ns) {
-    const auto secs = static_cast<std::time_t>(unix_ns / 1000000000);
-    std::tm tm{};
-    localtime_r(&secs, &tm);
-    std::ostringstream s;
-    s << std::put_time(&tm, "%Y-%m-%d %H:%M:%S");
-    return s.str();
-}
-
 std::string format_rfc3339(std::int64_t unix_ns) {
     const auto secs = static_cast<std::time_t>(unix_ns / 1000000000);
     std::tm tm{};
@@ -97,17 +79,6 @@ std::string format_rfc3339(std::int64_t unix_ns) {
     s << std::put_time(&tm, "%Y-%m-%dT%H:%M:%S") << '.' << std::setw(9) << std::setfill('0')
       << (unix_ns % 1000000000) << 'Z';
     return s.str();
-}
-
-nlohmann::json record_json(const nats::KvRecord& r) {
-    nlohmann::json j = {{"bucket", r.bucket},
-                        {"key", r.key},
-                        {"revision", r.revision},
-                        {"operation", nats::kv_op_name(r.op)},
-                        {"created", format_rfc3339(r.created_ns)},
-                        {"length", r.value.size()}};
-    output::put_payload(j, r.value);
-    return j;
 }
 
 [[noreturn]] void throw_bucket_not_found(nats::JetStream& js, const std::string& bucket) {
@@ -130,7 +101,48 @@ nlohmann::json record_json(const nats::KvRecord& r) {
     throw Error(ExitCode::not_found, "bucket " + in_quotes(bucket) + " not found", hint);
 }
 
-// The bucket's stream info (config, state, cluster), or the not-found error naming buckets.
+} // namespace
+
+namespace kv_common {
+
+std::string in_quotes(std::string_view s) {
+    return "\"" + std::string(s) + "\"";
+}
+
+void require_bucket(std::string_view bucket) {
+    if (const std::string problem = kv_bucket_problem(bucket); !problem.empty()) {
+        throw UsageError("invalid bucket name: " + problem,
+                         "bucket names are letters, digits, - and _");
+    }
+}
+
+void require_filter(std::string_view filter) {
+    if (const std::string problem = kv_filter_problem(filter); !problem.empty()) {
+        throw UsageError("invalid key pattern: " + problem,
+                         "use keys with * for one token and > for the rest, e.g. users.*");
+    }
+}
+
+std::string format_time(std::int64_t unix_ns) {
+    const auto secs = static_cast<std::time_t>(unix_ns / 1000000000);
+    std::tm tm{};
+    localtime_r(&secs, &tm);
+    std::ostringstream s;
+    s << std::put_time(&tm, "%Y-%m-%d %H:%M:%S");
+    return s.str();
+}
+
+nlohmann::json record_json(const nats::KvRecord& r) {
+    nlohmann::json j = {{"bucket", r.bucket},
+                        {"key", r.key},
+                        {"revision", r.revision},
+                        {"operation", nats::kv_op_name(r.op)},
+                        {"created", format_rfc3339(r.created_ns)},
+                        {"length", r.value.size()}};
+    output::put_payload(j, r.value);
+    return j;
+}
+
 nats::StreamInfoHandle bucket_info(nats::JetStream& js, const std::string& bucket) {
     auto info = nats::kv_bucket_stream(js, bucket);
     if (!info) {
@@ -138,6 +150,10 @@ nats::StreamInfoHandle bucket_info(nats::JetStream& js, const std::string& bucke
     }
     return info;
 }
+
+} // namespace kv_common
+
+namespace {
 
 nats::KvBucket open_bucket(nats::JetStream& js, const std::string& bucket) {
     try {
@@ -318,13 +334,6 @@ void render_bucket(Io& io, const jsStreamInfo& si) {
     io.flush_out();
 }
 
-struct Session {
-    explicit Session(Runtime& runtime, bool reconnect = false)
-        : connection(runtime.connect(reconnect)), js(connection) {}
-    nats::Connection connection;
-    nats::JetStream js;
-};
-
 // A connection with its JetStream context and one opened bucket: what key commands work on.
 struct BucketSession {
     BucketSession(Runtime& runtime, const std::string& bucket)
@@ -334,8 +343,8 @@ struct BucketSession {
 };
 
 // A compare-and-set rejection, naming the expected and the current revision.
-[[noreturn]] void throw_stale(nats::KvBucket& kv, const std::string& key, std::uint64_t expected,
-                              Duration timeout) {
+[[noreturn]] void
+throw_stale(nats::KvBucket& kv, const std::string& key, std::uint64_t expected, Duration timeout) {
     const auto history = kv.history(key, timeout);
     const std::string current =
         history.empty() ? std::string("none") : std::to_string(history.back().revision);
@@ -344,28 +353,6 @@ struct BucketSession {
                     + std::to_string(expected) + ", current " + current + "); nothing was written",
                 "read the latest value with `natty kv get " + kv.name() + " " + key
                     + "` and retry with its revision");
-}
-
-// What a running watch has done, for the summary and the resume point.
-struct WatchProgress {
-    std::uint64_t last_revision = 0;
-    std::uint64_t printed = 0;
-    std::uint64_t duplicates = 0;
-    std::uint64_t resumes = 0;
-};
-
-void print_change(Runtime& runtime, const KvWatchOptions& options, const nats::KvRecord& r) {
-    Io& io = runtime.io();
-    if (options.json) {
-        output::write_json_line(io, record_json(r));
-        return;
-    }
-    io.out << "[" << format_time(r.created_ns) << "] " << nats::kv_op_name(r.op) << " " << r.bucket
-           << " > " << r.key << " @" << r.revision;
-    if (r.op == nats::KvOp::put) {
-        io.out << ": " << render_value_inline(r.value, 0);
-    }
-    io.out << "\n";
 }
 
 } // namespace
@@ -698,7 +685,7 @@ void run_kv_get(const KvKeyOptions& options, Runtime& runtime) {
     if (options.raw) {
         io.out.write(record->value.data(), static_cast<std::streamsize>(record->value.size()));
     } else if (options.json) {
-        output::write_json(io, record_json(*record));
+        output::write_json(io, kv_common::record_json(*record));
         return;
     } else {
         io.out << options.bucket << " > " << options.key << " revision: " << record->revision
@@ -748,7 +735,7 @@ void run_kv_history(const KvKeyOptions& options, Runtime& runtime) {
     if (options.json) {
         nlohmann::json doc = nlohmann::json::array();
         for (const auto& r : history) {
-            doc.push_back(record_json(r));
+            doc.push_back(kv_common::record_json(r));
         }
         output::write_json(io, doc);
         return;
@@ -789,10 +776,7 @@ void run_kv_revert(const KvKeyOptions& options, Runtime& runtime) {
 void run_kv_keys(const KvKeyOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
     const std::string filter = options.key.empty() ? ">" : options.key;
-    if (const std::string problem = kv_filter_problem(filter); !problem.empty()) {
-        throw UsageError("invalid key pattern: " + problem,
-                         "use keys with * for one token and > for the rest, e.g. users.*");
-    }
+    kv_common::require_filter(filter);
     BucketSession session(runtime, options.bucket);
     auto& kv = session.kv;
     const auto keys = kv.keys(filter, runtime.settings().timeout);
@@ -808,111 +792,6 @@ void run_kv_keys(const KvKeyOptions& options, Runtime& runtime) {
         io.note("natty: no keys found in bucket " + options.bucket);
     }
     io.flush_out();
-}
-
-void run_kv_watch(const KvWatchOptions& options, Runtime& runtime) {
-    require_bucket(options.bucket);
-    if (const std::string problem = kv_filter_problem(options.filter); !problem.empty()) {
-        throw UsageError("invalid key pattern: " + problem,
-                         "use keys with * for one token and > for the rest, e.g. users.*");
-    }
-    const int starts =
-        (options.updates_only ? 1 : 0) + (options.history ? 1 : 0) + (options.revision > 0 ? 1 : 0);
-    if (starts > 1) {
-        throw UsageError("--updates, --history and --revision choose where the watch starts; "
-                         "give only one of them");
-    }
-    nats::KvStart start = nats::KvStart::last_per_key;
-    if (options.updates_only) {
-        start = nats::KvStart::new_only;
-    } else if (options.history) {
-        start = nats::KvStart::all;
-    } else if (options.revision > 0) {
-        start = nats::KvStart::revision;
-    }
-    InterruptGuard guard;
-    Session s(runtime, /*reconnect=*/true);
-    Io& io = runtime.io();
-    bucket_info(s.js, options.bucket);
-    nats::KvChangeStream stream(s.js, options.bucket, options.filter, start, options.revision);
-    WatchProgress progress;
-    if (options.revision > 0) {
-        progress.last_revision = options.revision - 1;
-    }
-    std::uint64_t reconnects = nats::reconnect_count(s.connection);
-    auto last_activity = std::chrono::steady_clock::now();
-    bool resume_needed = false;
-    bool just_reconnected = false;
-    while (!guard.requested()) {
-        if (resume_needed) {
-            if (!nats::is_connected(s.connection)) {
-                guard.wait_for(k_watch_poll);
-                continue;
-            }
-            try {
-                stream.resume(progress.last_revision + 1);
-                ++progress.resumes;
-                io.note("natty: watch resumed from revision "
-                        + std::to_string(progress.last_revision + 1));
-                resume_needed = false;
-                last_activity = std::chrono::steady_clock::now();
-            } catch (const Error& e) {
-                io.note(std::string("natty: cannot resume the watch yet: ") + e.what());
-                guard.wait_for(std::chrono::seconds(1));
-            }
-            continue;
-        }
-        nats::KvEvent ev;
-        try {
-            ev = stream.next(k_watch_poll);
-        } catch (const nats::NatsError& e) {
-            io.note(std::string("natty: watch interrupted: ") + e.what());
-            resume_needed = true;
-            continue;
-        }
-        if (const std::uint64_t now = nats::reconnect_count(s.connection); now != reconnects) {
-            reconnects = now;
-            just_reconnected = true;
-            io.note("natty: watch reconnected; continuing after revision "
-                    + std::to_string(progress.last_revision));
-        }
-        if (ev.kind == nats::KvEvent::Kind::idle) {
-            const auto probe_after =
-                just_reconnected ? k_watch_probe_after_reconnect : k_watch_probe_after;
-            if (std::chrono::steady_clock::now() - last_activity > probe_after) {
-                last_activity = std::chrono::steady_clock::now();
-                just_reconnected = false;
-                if (nats::is_connected(s.connection) && !stream.consumer_alive()) {
-                    io.note("natty: watch consumer lost");
-                    resume_needed = true;
-                }
-            }
-            continue;
-        }
-        last_activity = std::chrono::steady_clock::now();
-        if (ev.kind == nats::KvEvent::Kind::initial_done) {
-            io.note("natty: end of initial values; watching for changes");
-            continue;
-        }
-        const nats::KvRecord& r = ev.record;
-        if (r.revision <= progress.last_revision) {
-            ++progress.duplicates;
-            continue;
-        }
-        progress.last_revision = r.revision;
-        if (options.no_deletes && r.op != nats::KvOp::put) {
-            continue;
-        }
-        print_change(runtime, options, r);
-        ++progress.printed;
-        io.flush_out();
-    }
-    io.flush_out();
-    io.note("natty: watch stopped by signal: " + std::to_string(progress.printed)
-            + " changes printed, last revision " + std::to_string(progress.last_revision) + ", "
-            + std::to_string(reconnects) + " reconnects, " + std::to_string(progress.resumes)
-            + " resumes");
-    throw SilentExit(ExitCode::interrupted);
 }
 
 void setup_kv(CLI::App& app, Runtime& runtime) {

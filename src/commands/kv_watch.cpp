@@ -1,0 +1,198 @@
+// `natty kv watch`: current values, then every change, across reconnects and node failures.
+
+#include "kv_common.hpp"
+
+#include <natty/commands/kv.hpp>
+#include <natty/error.hpp>
+#include <natty/nats/kv.hpp>
+#include <natty/output/output.hpp>
+#include <natty/util/interrupt.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace natty {
+namespace {
+
+using kv_common::in_quotes;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::chrono::milliseconds k_poll{250};
+// Silence after which the watch asks the server whether its consumer still exists; sooner
+// after a reconnect, when a consumer on a lost node may be gone for good.
+constexpr std::chrono::seconds k_probe_after{12};
+constexpr std::chrono::seconds k_probe_after_reconnect{3};
+constexpr std::chrono::seconds k_resume_retry{1};
+
+nats::KvStart start_of(const KvWatchOptions& options) {
+    const int starts =
+        (options.updates_only ? 1 : 0) + (options.history ? 1 : 0) + (options.revision > 0 ? 1 : 0);
+    if (starts > 1) {
+        throw UsageError("--updates, --history and --revision choose where the watch starts; "
+                         "give only one of them");
+    }
+    if (options.updates_only) {
+        return nats::KvStart::new_only;
+    }
+    if (options.history) {
+        return nats::KvStart::all;
+    }
+    return options.revision > 0 ? nats::KvStart::revision : nats::KvStart::last_per_key;
+}
+
+// One running watch. Every revision is printed at most once and in order: the consumer is
+// recreated from the revision after the last one seen whenever it fails or goes missing, and
+// anything at or below that revision (a redelivery) is dropped.
+class Watch {
+public:
+    Watch(const KvWatchOptions& options, Runtime& runtime, const InterruptGuard& guard)
+        : m_options(options), m_io(runtime.io()), m_guard(guard),
+          m_session(runtime, /*reconnect=*/true) {
+        kv_common::bucket_info(m_session.js, options.bucket);
+        m_stream.emplace(
+            m_session.js, options.bucket, options.filter, start_of(options), options.revision);
+        if (options.revision > 0) {
+            m_last_revision = options.revision - 1;
+        }
+        m_reconnects = nats::reconnect_count(m_session.connection);
+        m_last_activity = Clock::now();
+    }
+
+    // Runs until a signal arrives.
+    void run() {
+        while (!m_guard.requested()) {
+            if (m_resume_needed) {
+                try_resume();
+            } else {
+                step();
+            }
+        }
+        m_io.flush_out();
+    }
+
+    std::string summary() const {
+        return std::to_string(m_printed) + " changes printed, last revision "
+               + std::to_string(m_last_revision) + ", " + std::to_string(m_reconnects)
+               + " reconnects, " + std::to_string(m_resumes) + " resumes";
+    }
+
+private:
+    void step() {
+        nats::KvEvent ev;
+        try {
+            ev = m_stream->next(k_poll);
+        } catch (const nats::NatsError& e) {
+            m_io.note(std::string("natty: watch interrupted: ") + e.what());
+            m_resume_needed = true;
+            return;
+        }
+        note_reconnects();
+        switch (ev.kind) {
+        case nats::KvEvent::Kind::idle:
+            on_idle();
+            return;
+        case nats::KvEvent::Kind::initial_done:
+            m_last_activity = Clock::now();
+            m_io.note("natty: end of initial values; watching for changes");
+            return;
+        case nats::KvEvent::Kind::record:
+            m_last_activity = Clock::now();
+            show(ev.record);
+            return;
+        }
+    }
+
+    void note_reconnects() {
+        const std::uint64_t now = nats::reconnect_count(m_session.connection);
+        if (now != m_reconnects) {
+            m_reconnects = now;
+            m_just_reconnected = true;
+            m_io.note("natty: watch reconnected; continuing after revision "
+                      + std::to_string(m_last_revision));
+        }
+    }
+
+    void on_idle() {
+        const auto probe_after = m_just_reconnected ? k_probe_after_reconnect : k_probe_after;
+        if (Clock::now() - m_last_activity <= probe_after) {
+            return;
+        }
+        m_last_activity = Clock::now();
+        m_just_reconnected = false;
+        if (nats::is_connected(m_session.connection) && !m_stream->consumer_alive()) {
+            m_io.note("natty: watch consumer lost");
+            m_resume_needed = true;
+        }
+    }
+
+    void show(const nats::KvRecord& r) {
+        if (r.revision <= m_last_revision) {
+            return; // already printed before a reconnect or resume
+        }
+        m_last_revision = r.revision;
+        if (m_options.no_deletes && r.op != nats::KvOp::put) {
+            return;
+        }
+        if (m_options.json) {
+            output::write_json_line(m_io, kv_common::record_json(r));
+        } else {
+            m_io.out << "[" << kv_common::format_time(r.created_ns) << "] "
+                     << nats::kv_op_name(r.op) << " " << r.bucket << " > " << r.key << " @"
+                     << r.revision;
+            if (r.op == nats::KvOp::put) {
+                m_io.out << ": " << render_value_inline(r.value, 0);
+            }
+            m_io.out << "\n";
+        }
+        ++m_printed;
+        m_io.flush_out();
+    }
+
+    void try_resume() {
+        if (!nats::is_connected(m_session.connection)) {
+            m_guard.wait_for(k_poll);
+            return;
+        }
+        const std::uint64_t from = m_last_revision + 1;
+        try {
+            m_stream->resume(from);
+        } catch (const Error& e) {
+            m_io.note(std::string("natty: cannot resume the watch yet: ") + e.what());
+            m_guard.wait_for(k_resume_retry);
+            return;
+        }
+        ++m_resumes;
+        m_resume_needed = false;
+        m_last_activity = Clock::now();
+        m_io.note("natty: watch resumed from revision " + std::to_string(from));
+    }
+
+    const KvWatchOptions& m_options;
+    Io& m_io;
+    const InterruptGuard& m_guard;
+    kv_common::Session m_session;
+    std::optional<nats::KvChangeStream> m_stream;
+    std::uint64_t m_last_revision = 0;
+    std::uint64_t m_printed = 0;
+    std::uint64_t m_resumes = 0;
+    std::uint64_t m_reconnects = 0;
+    Clock::time_point m_last_activity;
+    bool m_resume_needed = false;
+    bool m_just_reconnected = false;
+};
+
+} // namespace
+
+void run_kv_watch(const KvWatchOptions& options, Runtime& runtime) {
+    kv_common::require_bucket(options.bucket);
+    kv_common::require_filter(options.filter);
+    start_of(options); // usage errors before connecting
+    InterruptGuard guard;
+    Watch watch(options, runtime, guard);
+    watch.run();
+    runtime.io().note("natty: watch stopped by signal: " + watch.summary());
+    throw SilentExit(ExitCode::interrupted);
+}
+
+} // namespace natty
