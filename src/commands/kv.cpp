@@ -15,6 +15,7 @@
 #include <iomanip>
 #include <iterator>
 #include <sstream>
+#include <stdexcept>
 
 namespace natty {
 namespace {
@@ -242,6 +243,27 @@ void require_force_or_terminal(Runtime& runtime, bool force, const std::string& 
                                "terminal",
                          "add -f to do it without asking");
     }
+}
+
+// CLI11 would read "-1" into a std::uint64_t as 18446744073709551615, so revisions are checked
+// as text: digits only, at least `min`.
+CLI::Validator revision_check(std::uint64_t min) {
+    return CLI::Validator(
+        [min](std::string& text) -> std::string {
+            const std::string want = "a revision is a whole number from " + std::to_string(min);
+            if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
+                return want + ", not " + in_quotes(text);
+            }
+            try {
+                if (std::stoull(text) >= min) {
+                    return {};
+                }
+            } catch (const std::out_of_range&) {
+                return want + " to 18446744073709551615, not " + text;
+            }
+            return want + ", not " + text;
+        },
+        "");
 }
 
 std::string storage_name(jsStorageType t) {
@@ -871,12 +893,15 @@ void setup_kv(CLI::App& app, Runtime& runtime) {
                     run_kv_update);
     update->add_option("key", update_opts->key, "Key")->required();
     update->add_option("value", update_opts->value, "Value")->required();
-    update->add_option("revision", update_opts->revision, "Expected latest revision")->required();
+    update->add_option("revision", update_opts->revision, "Expected latest revision")
+        ->required()
+        ->check(revision_check(0));
     update->add_flag("-j,--json", update_opts->json, "JSON output");
 
     auto [get, get_opts] = key_command("get", "Show a key's value", run_kv_get);
     get->add_option("key", get_opts->key, "Key")->required();
     get->add_option("--revision", get_opts->revision, "Show this revision instead of the latest")
+        ->check(revision_check(1))
         ->each([o = get_opts.get()](const std::string&) { o->has_revision = true; });
     get->add_flag("--raw", get_opts->raw, "Write the value's exact bytes, nothing else");
     get->add_flag("-j,--json", get_opts->json, "JSON output");
@@ -896,7 +921,9 @@ void setup_kv(CLI::App& app, Runtime& runtime) {
     auto [revert, revert_opts] =
         key_command("revert", "Write an earlier revision's value again", run_kv_revert);
     revert->add_option("key", revert_opts->key, "Key")->required();
-    revert->add_option("revision", revert_opts->revision, "Revision to restore")->required();
+    revert->add_option("revision", revert_opts->revision, "Revision to restore")
+        ->required()
+        ->check(revision_check(1));
     revert->add_flag("-j,--json", revert_opts->json, "JSON output");
 
     auto [keys, keys_opts] = key_command("keys", "List keys that have a value", run_kv_keys);
@@ -911,7 +938,8 @@ void setup_kv(CLI::App& app, Runtime& runtime) {
     watch->add_flag("--updates", watch_opts->updates_only, "Only changes made from now on");
     watch->add_flag("--history", watch_opts->history, "Every revision kept, not only the latest");
     watch->add_flag("--no-deletes", watch_opts->no_deletes, "Hide deletes and purges");
-    watch->add_option("--revision", watch_opts->revision, "Start at this revision (resume)");
+    watch->add_option("--revision", watch_opts->revision, "Start at this revision (resume)")
+        ->check(revision_check(1));
     watch->add_flag("-j,--json", watch_opts->json, "JSON Lines output, one object per change");
     watch->callback([watch_opts, &runtime] { run_kv_watch(*watch_opts, runtime); });
 }

@@ -278,6 +278,19 @@ TEST_CASE("kv usage errors are reported before connecting") {
     CHECK(with({"kv", "get", "B", "a\\b"}).exit_code == 2);
     CHECK(with({"kv", "rm", "B"}).exit_code == 2);
     CHECK(with({"kv", "watch", "B", "--updates", "--history"}).exit_code == 2);
+    // CLI11 alone would read "-1" as 2^64-1 and send it to the server.
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"kv", "get", "B", "k", "--revision", "-1"},
+             {"kv", "get", "B", "k", "--revision", "0"},
+             {"kv", "update", "B", "k", "v", "-5"},
+             {"kv", "revert", "B", "k", "0"},
+             {"kv", "watch", "B", "--revision", "-1"},
+             {"kv", "watch", "B", "--revision", "99999999999999999999999"}}) {
+        const RunResult r = with(args);
+        INFO(args[1] << " " << args.back());
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("a revision is a whole number from"));
+    }
     CHECK(with({"kv", "get", "B", "k"}).exit_code == 4);
 }
 
