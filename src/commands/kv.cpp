@@ -733,6 +733,10 @@ void run_kv_delete(const KvKeyOptions& options, Runtime& runtime) {
     require_key(options.key);
     BucketSession session(runtime, options.bucket);
     auto& kv = session.kv;
+    // A delete marker for a key that has no value would only hide a typo.
+    if (!kv.get(options.key)) {
+        throw_key_not_found(options.bucket, options.key, std::nullopt);
+    }
     kv.del(options.key);
 }
 
@@ -741,6 +745,10 @@ void run_kv_purge(const KvKeyOptions& options, Runtime& runtime) {
     require_key(options.key);
     BucketSession session(runtime, options.bucket);
     auto& kv = session.kv;
+    // Purging a deleted key clears its history; a key that never existed is a typo.
+    if (kv.history(options.key, runtime.settings().timeout).empty()) {
+        throw_key_not_found(options.bucket, options.key, std::nullopt);
+    }
     kv.purge(options.key);
 }
 

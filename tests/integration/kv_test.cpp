@@ -228,6 +228,14 @@ TEST_CASE("kv errors: missing bucket and key, invalid input, sizes") {
     const RunResult no_key = f.natty({"kv", "get", "alpha", "nokey"});
     CHECK(no_key.exit_code == 7);
     CHECK_THAT(no_key.err, Catch::Contains("key \"nokey\" not found in bucket \"alpha\""));
+    // Deleting or purging a key that has no value writes no marker.
+    for (const char* command : {"del", "purge"}) {
+        INFO(command);
+        const RunResult r = f.natty({"kv", command, "alpha", "nokey"});
+        CHECK(r.exit_code == 7);
+        CHECK_THAT(r.err, Catch::Contains("key \"nokey\" not found in bucket \"alpha\""));
+    }
+    CHECK(json::parse(f.ok({"kv", "info", "alpha", "--json"}))["last_revision"] == 0);
     f.ok({"kv", "put", "alpha", "k", "v"});
     const RunResult no_rev = f.natty({"kv", "get", "alpha", "k", "--revision", "9"});
     CHECK(no_rev.exit_code == 7);
