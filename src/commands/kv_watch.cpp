@@ -1,6 +1,7 @@
 // `natty kv watch`: current values, then every change, across reconnects and node failures.
 
 #include "kv_common.hpp"
+#include "messaging.hpp"
 
 #include <natty/commands/kv.hpp>
 #include <natty/error.hpp>
@@ -59,7 +60,7 @@ public:
         m_last_activity = Clock::now();
     }
 
-    // Runs until a signal arrives.
+    // Runs until a signal arrives; throws when stdout's reader leaves.
     void run() {
         while (!m_guard.requested()) {
             if (m_resume_needed) {
@@ -114,6 +115,10 @@ private:
     }
 
     void on_idle() {
+        // Nothing is written while idle, so a closed pipe (`| head -1`) is noticed here.
+        if (messaging::stdout_reader_gone()) {
+            throw BrokenPipe();
+        }
         const auto probe_after = m_just_reconnected ? k_probe_after_reconnect : k_probe_after;
         if (Clock::now() - m_last_activity <= probe_after) {
             return;

@@ -273,3 +273,21 @@ TEST_CASE("kv watch continues without gaps or duplicates after the client was st
     INFO("watch stderr: " << r.err);
     CHECK(revisions_of(json_lines(r.out)) == range(1, 22));
 }
+
+TEST_CASE("kv watch ends with exit 0 when the reader of its output goes away") {
+    TempDir dir;
+    auto server = jetstream_server(dir);
+    const std::string url = server->url();
+    ok(dir, url, {"kv", "add", "B"});
+    ok(dir, url, {"kv", "put", "B", "a", "1"});
+    ok(dir, url, {"kv", "put", "B", "b", "2"});
+    // No change arrives after head exits: the watch must notice the closed pipe while idle.
+    const std::string cmd = "set -o pipefail; '" + natty_bin() + "' --no-context -s " + url
+                            + " kv watch B | head -1";
+    RunOptions opts = home_options(dir);
+    opts.timeout = 20s;
+    const RunResult r = run({"/bin/bash", "-c", cmd}, opts);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Matches("\\[[-0-9: ]+\\] PUT B > a @1: 1\n"));
+}
