@@ -60,7 +60,7 @@ public:
         m_last_activity = Clock::now();
     }
 
-    // Runs until a signal arrives; throws when stdout's reader leaves.
+    // Runs until a signal arrives; throws when the bucket is deleted or stdout's reader leaves.
     void run() {
         while (!m_guard.requested()) {
             if (m_resume_needed) {
@@ -73,9 +73,10 @@ public:
     }
 
     std::string summary() const {
-        return std::to_string(m_printed) + " changes printed, last revision "
-               + std::to_string(m_last_revision) + ", " + std::to_string(m_reconnects)
-               + " reconnects, " + std::to_string(m_resumes) + " resumes";
+        return messaging::count_of(m_printed, "change") + " printed, last revision "
+               + std::to_string(m_last_revision) + ", "
+               + messaging::count_of(m_reconnects, "reconnect") + ", "
+               + messaging::count_of(m_resumes, "resume");
     }
 
 private:
@@ -163,14 +164,40 @@ private:
         try {
             m_stream->resume(from);
         } catch (const Error& e) {
-            m_io.note(std::string("natty: cannot resume the watch yet: ") + e.what());
+            if (bucket_deleted(e)) {
+                throw Error(ExitCode::not_found,
+                            "bucket " + in_quotes(m_options.bucket)
+                                + " disappeared while it was being watched (" + summary() + ")",
+                            "it was deleted, or kept in memory by a server that restarted; "
+                            "recreate it with `natty kv add "
+                                + m_options.bucket + "`");
+            }
+            // Say it once, not every second while a cluster elects a new leader.
+            if (m_resume_problem != e.what()) {
+                m_resume_problem = e.what();
+                m_io.note("natty: cannot resume the watch yet, retrying: " + m_resume_problem);
+            }
             m_guard.wait_for(k_resume_retry);
             return;
         }
         ++m_resumes;
         m_resume_needed = false;
+        m_resume_problem.clear();
         m_last_activity = Clock::now();
         m_io.note("natty: watch resumed from revision " + std::to_string(from));
+    }
+
+    // True when the failed resume was "not found" and the bucket's stream is really gone.
+    bool bucket_deleted(const Error& e) {
+        const auto* nats_error = dynamic_cast<const nats::NatsError*>(&e);
+        if (nats_error == nullptr || nats_error->status() != NATS_NOT_FOUND) {
+            return false;
+        }
+        try {
+            return !nats::kv_bucket_stream(m_session.js, m_options.bucket);
+        } catch (const Error&) {
+            return false;
+        }
     }
 
     const KvWatchOptions& m_options;
@@ -185,6 +212,7 @@ private:
     Clock::time_point m_last_activity;
     bool m_resume_needed = false;
     bool m_just_reconnected = false;
+    std::string m_resume_problem;
 };
 
 } // namespace

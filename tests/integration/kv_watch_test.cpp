@@ -291,3 +291,23 @@ TEST_CASE("kv watch ends with exit 0 when the reader of its output goes away") {
     CHECK(r.exit_code == 0);
     CHECK_THAT(r.out, Catch::Matches("\\[[-0-9: ]+\\] PUT B > a @1: 1\n"));
 }
+
+TEST_CASE("kv watch stops with exit 7 when its bucket is deleted") {
+    TempDir dir;
+    auto server = jetstream_server(dir);
+    const std::string url = server->url();
+    ok(dir, url, {"kv", "add", "B"});
+    ok(dir, url, {"kv", "put", "B", "a", "1"});
+    auto watch = Child::spawn(natty_argv(url, {"kv", "watch", "B"}), home_options(dir));
+    REQUIRE(watch->wait_for_output("end of initial values", 10s, true));
+    ok(dir, url, {"kv", "rm", "B", "-f"});
+    // The lost consumer is noticed after about 12 s of silence.
+    const RunResult r = watch->wait(40s);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.exit_code == 7);
+    CHECK_THAT(r.err,
+               Catch::Contains("bucket \"B\" disappeared while it was being watched (1 change "
+                               "printed, last revision 1"));
+    // Retries are reported once, not every second.
+    CHECK(r.err.find("cannot resume") == r.err.rfind("cannot resume"));
+}
