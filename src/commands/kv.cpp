@@ -27,6 +27,8 @@ using kv_common::require_bucket;
 using kv_common::Session;
 
 constexpr std::string_view k_stream_prefix = "KV_";
+// How many existing buckets a "bucket not found" hint names.
+constexpr std::size_t k_buckets_named = 10;
 
 bool is_key_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
@@ -87,17 +89,18 @@ std::string format_rfc3339(std::int64_t unix_ns) {
     try {
         names = nats::kv_bucket_names(js);
     } catch (const Error&) {
-        names.clear();
+        // The hint is a courtesy: the error stays "not found" even if listing fails.
     }
-    std::string hint = "create it with `natty kv add " + bucket + "`";
+    std::string hint = "there are no buckets here; create it with `natty kv add " + bucket + "`";
     if (!names.empty()) {
-        std::string list;
-        for (const auto& n : names) {
-            list += (list.empty() ? "" : ", ") + n;
+        hint = "buckets here: ";
+        const std::size_t shown = std::min(names.size(), k_buckets_named);
+        for (std::size_t i = 0; i < shown; ++i) {
+            hint += (i == 0 ? "" : ", ") + names[i];
         }
-        hint = "buckets here: " + list;
-    } else {
-        hint = "there are no buckets here; " + hint;
+        if (names.size() > shown) {
+            hint += " and " + std::to_string(names.size() - shown) + " more (natty kv ls --names)";
+        }
     }
     throw Error(ExitCode::not_found, "bucket " + in_quotes(bucket) + " not found", hint);
 }
@@ -652,9 +655,9 @@ void run_kv_put(const KvKeyOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
     require_key(options.key);
     const std::string value = value_of(options, runtime);
-    Session s(runtime);
-    check_value_size(s.js, options.bucket, value.size());
-    auto kv = open_bucket(s.js, options.bucket);
+    BucketSession session(runtime, options.bucket);
+    check_value_size(session.session.js, options.bucket, value.size());
+    auto& kv = session.kv;
     print_revision(runtime, options, kv.put(options.key, value));
 }
 
@@ -662,9 +665,9 @@ void run_kv_create(const KvKeyOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
     require_key(options.key);
     const std::string value = value_of(options, runtime);
-    Session s(runtime);
-    check_value_size(s.js, options.bucket, value.size());
-    auto kv = open_bucket(s.js, options.bucket);
+    BucketSession session(runtime, options.bucket);
+    check_value_size(session.session.js, options.bucket, value.size());
+    auto& kv = session.kv;
     const auto revision = kv.create(options.key, value);
     if (!revision) {
         const auto current = kv.get(options.key);
@@ -682,9 +685,9 @@ void run_kv_update(const KvKeyOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
     require_key(options.key);
     const std::string value = value_of(options, runtime);
-    Session s(runtime);
-    check_value_size(s.js, options.bucket, value.size());
-    auto kv = open_bucket(s.js, options.bucket);
+    BucketSession session(runtime, options.bucket);
+    check_value_size(session.session.js, options.bucket, value.size());
+    auto& kv = session.kv;
     const auto revision = kv.update(options.key, value, options.revision);
     if (!revision) {
         throw_stale(kv, options.key, options.revision, runtime.settings().timeout);

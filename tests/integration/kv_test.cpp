@@ -269,6 +269,14 @@ TEST_CASE("kv errors: missing bucket and key, invalid input, sizes") {
                Catch::Contains("value of 5000 bytes is larger than the "
                                "server's max_payload of 4096 bytes"));
     CHECK(f.ok({"kv", "get", "alpha", "k", "--raw"}) == "v");
+
+    // With many buckets the hint names the first ten and counts the rest.
+    for (int i = 0; i < 10; ++i) {
+        f.ok({"kv", "add", "b" + std::to_string(i)});
+    }
+    CHECK_THAT(f.natty({"kv", "get", "gamma", "k"}).err,
+               Catch::Contains("hint: buckets here: alpha, b0, b1, b2, b3, b4, b5, b6, b7, b8 and "
+                               "2 more (natty kv ls --names)\n"));
 }
 
 TEST_CASE("kv usage errors are reported before connecting") {
