@@ -20,10 +20,13 @@ using kv_common::in_quotes;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds k_poll{250};
-// Silence after which the watch asks the server whether its consumer still exists; sooner
-// after a reconnect, when a consumer on a lost node may be gone for good.
-constexpr std::chrono::seconds k_probe_after{12};
-constexpr std::chrono::seconds k_probe_after_reconnect{3};
+// Silence after which the watch asks the server whether its consumer still exists, and how
+// long it waits for the answer. A consumer whose node died delivers nothing and nats.c notices
+// only after two missed 5 s heartbeats; every second of blackout may be revisions that the
+// bucket's history limit discards before the watch can resume. A needless resume costs nothing:
+// revisions already printed are dropped.
+constexpr std::chrono::seconds k_probe_after{2};
+constexpr std::chrono::seconds k_probe_timeout{1};
 constexpr std::chrono::seconds k_resume_retry{1};
 
 nats::KvStart start_of(const KvWatchOptions& options) {
@@ -109,7 +112,6 @@ private:
         const std::uint64_t now = nats::reconnect_count(m_session.connection);
         if (now != m_reconnects) {
             m_reconnects = now;
-            m_just_reconnected = true;
             m_io.note("natty: watch reconnected; continuing after revision "
                       + std::to_string(m_last_revision));
         }
@@ -120,13 +122,12 @@ private:
         if (messaging::stdout_reader_gone()) {
             throw BrokenPipe();
         }
-        const auto probe_after = m_just_reconnected ? k_probe_after_reconnect : k_probe_after;
-        if (Clock::now() - m_last_activity <= probe_after) {
+        if (Clock::now() - m_last_activity <= k_probe_after) {
             return;
         }
         m_last_activity = Clock::now();
-        m_just_reconnected = false;
-        if (nats::is_connected(m_session.connection) && !m_stream->consumer_alive()) {
+        if (nats::is_connected(m_session.connection)
+            && !m_stream->consumer_alive(k_probe_timeout)) {
             m_io.note("natty: watch consumer lost");
             m_resume_needed = true;
         }
@@ -211,7 +212,6 @@ private:
     std::uint64_t m_reconnects = 0;
     Clock::time_point m_last_activity;
     bool m_resume_needed = false;
-    bool m_just_reconnected = false;
     std::string m_resume_problem;
 };
 

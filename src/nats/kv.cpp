@@ -472,10 +472,15 @@ void KvChangeStream::resume(std::uint64_t revision) {
     subscribe(KvStart::revision, revision);
 }
 
-bool KvChangeStream::consumer_alive() {
+bool KvChangeStream::consumer_alive(std::chrono::milliseconds timeout) {
+    jsOptions opts;
+    if (jsOptions_Init(&opts) != NATS_OK) {
+        return false;
+    }
+    opts.Wait = timeout.count();
     jsConsumerInfo* raw = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
-    if (natsSubscription_GetConsumerInfo(&raw, m_sub.get(), nullptr, &code) != NATS_OK) {
+    if (natsSubscription_GetConsumerInfo(&raw, m_sub.get(), &opts, &code) != NATS_OK) {
         return false;
     }
     ConsumerInfoHandle ci(raw);
