@@ -1,9 +1,10 @@
+#include "kv_common.hpp"
+
 #include <natty/commands/kv.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/jetstream.hpp>
 #include <natty/nats/kv.hpp>
 #include <natty/output/output.hpp>
-#include <natty/util/interrupt.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -14,24 +15,24 @@
 #include <iomanip>
 #include <iterator>
 #include <sstream>
+#include <stdexcept>
 
 namespace natty {
 namespace {
 
+using kv_common::bucket_info;
+using kv_common::format_time;
+using kv_common::in_quotes;
+using kv_common::require_bucket;
+using kv_common::Session;
+
 constexpr std::string_view k_stream_prefix = "KV_";
-constexpr std::chrono::milliseconds k_watch_poll{250};
-// Silence after which the watch asks the server whether its consumer still exists; sooner
-// after a reconnect, when a consumer on a lost node may be gone for good.
-constexpr std::chrono::seconds k_watch_probe_after{12};
-constexpr std::chrono::seconds k_watch_probe_after_reconnect{3};
+// How many existing buckets a "bucket not found" hint names.
+constexpr std::size_t k_buckets_named = 10;
 
 bool is_key_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
            || c == '/' || c == '_' || c == '=' || c == '.';
-}
-
-std::string in_quotes(std::string_view s) {
-    return "\"" + std::string(s) + "\"";
 }
 
 // Checks tokens separated by dots; `wildcards` allows `*` tokens and a final `>`.
@@ -73,10 +74,56 @@ void require_key(std::string_view key) {
     }
 }
 
+std::string format_rfc3339(std::int64_t unix_ns) {
+    const auto secs = static_cast<std::time_t>(unix_ns / 1000000000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    std::ostringstream s;
+    s << std::put_time(&tm, "%Y-%m-%dT%H:%M:%S") << '.' << std::setw(9) << std::setfill('0')
+      << (unix_ns % 1000000000) << 'Z';
+    return s.str();
+}
+
+[[noreturn]] void throw_bucket_not_found(nats::JetStream& js, const std::string& bucket) {
+    std::vector<std::string> names;
+    try {
+        names = nats::kv_bucket_names(js);
+    } catch (const Error&) {
+        // The hint is a courtesy: the error stays "not found" even if listing fails.
+    }
+    std::string hint = "there are no buckets here; create it with `natty kv add " + bucket + "`";
+    if (!names.empty()) {
+        hint = "buckets here: ";
+        const std::size_t shown = std::min(names.size(), k_buckets_named);
+        for (std::size_t i = 0; i < shown; ++i) {
+            hint += (i == 0 ? "" : ", ") + names[i];
+        }
+        if (names.size() > shown) {
+            hint += " and " + std::to_string(names.size() - shown) + " more (natty kv ls --names)";
+        }
+    }
+    throw Error(ExitCode::not_found, "bucket " + in_quotes(bucket) + " not found", hint);
+}
+
+} // namespace
+
+namespace kv_common {
+
+std::string in_quotes(std::string_view s) {
+    return "\"" + std::string(s) + "\"";
+}
+
 void require_bucket(std::string_view bucket) {
     if (const std::string problem = kv_bucket_problem(bucket); !problem.empty()) {
         throw UsageError("invalid bucket name: " + problem,
                          "bucket names are letters, digits, - and _");
+    }
+}
+
+void require_filter(std::string_view filter) {
+    if (const std::string problem = kv_filter_problem(filter); !problem.empty()) {
+        throw UsageError("invalid key pattern: " + problem,
+                         "use keys with * for one token and > for the rest, e.g. users.*");
     }
 }
 
@@ -86,16 +133,6 @@ std::string format_time(std::int64_t unix_ns) {
     localtime_r(&secs, &tm);
     std::ostringstream s;
     s << std::put_time(&tm, "%Y-%m-%d %H:%M:%S");
-    return s.str();
-}
-
-std::string format_rfc3339(std::int64_t unix_ns) {
-    const auto secs = static_cast<std::time_t>(unix_ns / 1000000000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    std::ostringstream s;
-    s << std::put_time(&tm, "%Y-%m-%dT%H:%M:%S") << '.' << std::setw(9) << std::setfill('0')
-      << (unix_ns % 1000000000) << 'Z';
     return s.str();
 }
 
@@ -110,27 +147,6 @@ nlohmann::json record_json(const nats::KvRecord& r) {
     return j;
 }
 
-[[noreturn]] void throw_bucket_not_found(nats::JetStream& js, const std::string& bucket) {
-    std::vector<std::string> names;
-    try {
-        names = nats::kv_bucket_names(js);
-    } catch (const Error&) {
-        names.clear();
-    }
-    std::string hint = "create it with `natty kv add " + bucket + "`";
-    if (!names.empty()) {
-        std::string list;
-        for (const auto& n : names) {
-            list += (list.empty() ? "" : ", ") + n;
-        }
-        hint = "buckets here: " + list;
-    } else {
-        hint = "there are no buckets here; " + hint;
-    }
-    throw Error(ExitCode::not_found, "bucket " + in_quotes(bucket) + " not found", hint);
-}
-
-// The bucket's stream info (config, state, cluster), or the not-found error naming buckets.
 nats::StreamInfoHandle bucket_info(nats::JetStream& js, const std::string& bucket) {
     auto info = nats::kv_bucket_stream(js, bucket);
     if (!info) {
@@ -138,6 +154,10 @@ nats::StreamInfoHandle bucket_info(nats::JetStream& js, const std::string& bucke
     }
     return info;
 }
+
+} // namespace kv_common
+
+namespace {
 
 nats::KvBucket open_bucket(nats::JetStream& js, const std::string& bucket) {
     try {
@@ -226,6 +246,27 @@ void require_force_or_terminal(Runtime& runtime, bool force, const std::string& 
                                "terminal",
                          "add -f to do it without asking");
     }
+}
+
+// CLI11 would read "-1" into a std::uint64_t as 18446744073709551615, so revisions are checked
+// as text: digits only, at least `min`.
+CLI::Validator revision_check(std::uint64_t min) {
+    return CLI::Validator(
+        [min](std::string& text) -> std::string {
+            const std::string want = "a revision is a whole number from " + std::to_string(min);
+            if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
+                return want + ", not " + in_quotes(text);
+            }
+            try {
+                if (std::stoull(text) >= min) {
+                    return {};
+                }
+            } catch (const std::out_of_range&) {
+                return want + " to 18446744073709551615, not " + text;
+            }
+            return want + ", not " + text;
+        },
+        "");
 }
 
 std::string storage_name(jsStorageType t) {
@@ -318,13 +359,6 @@ void render_bucket(Io& io, const jsStreamInfo& si) {
     io.flush_out();
 }
 
-struct Session {
-    explicit Session(Runtime& runtime, bool reconnect = false)
-        : connection(runtime.connect(reconnect)), js(connection) {}
-    nats::Connection connection;
-    nats::JetStream js;
-};
-
 // A connection with its JetStream context and one opened bucket: what key commands work on.
 struct BucketSession {
     BucketSession(Runtime& runtime, const std::string& bucket)
@@ -334,8 +368,8 @@ struct BucketSession {
 };
 
 // A compare-and-set rejection, naming the expected and the current revision.
-[[noreturn]] void throw_stale(nats::KvBucket& kv, const std::string& key, std::uint64_t expected,
-                              Duration timeout) {
+[[noreturn]] void
+throw_stale(nats::KvBucket& kv, const std::string& key, std::uint64_t expected, Duration timeout) {
     const auto history = kv.history(key, timeout);
     const std::string current =
         history.empty() ? std::string("none") : std::to_string(history.back().revision);
@@ -344,28 +378,6 @@ struct BucketSession {
                     + std::to_string(expected) + ", current " + current + "); nothing was written",
                 "read the latest value with `natty kv get " + kv.name() + " " + key
                     + "` and retry with its revision");
-}
-
-// What a running watch has done, for the summary and the resume point.
-struct WatchProgress {
-    std::uint64_t last_revision = 0;
-    std::uint64_t printed = 0;
-    std::uint64_t duplicates = 0;
-    std::uint64_t resumes = 0;
-};
-
-void print_change(Runtime& runtime, const KvWatchOptions& options, const nats::KvRecord& r) {
-    Io& io = runtime.io();
-    if (options.json) {
-        output::write_json_line(io, record_json(r));
-        return;
-    }
-    io.out << "[" << format_time(r.created_ns) << "] " << nats::kv_op_name(r.op) << " " << r.bucket
-           << " > " << r.key << " @" << r.revision;
-    if (r.op == nats::KvOp::put) {
-        io.out << ": " << render_value_inline(r.value, 0);
-    }
-    io.out << "\n";
 }
 
 } // namespace
@@ -643,9 +655,9 @@ void run_kv_put(const KvKeyOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
     require_key(options.key);
     const std::string value = value_of(options, runtime);
-    Session s(runtime);
-    check_value_size(s.js, options.bucket, value.size());
-    auto kv = open_bucket(s.js, options.bucket);
+    BucketSession session(runtime, options.bucket);
+    check_value_size(session.session.js, options.bucket, value.size());
+    auto& kv = session.kv;
     print_revision(runtime, options, kv.put(options.key, value));
 }
 
@@ -653,9 +665,9 @@ void run_kv_create(const KvKeyOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
     require_key(options.key);
     const std::string value = value_of(options, runtime);
-    Session s(runtime);
-    check_value_size(s.js, options.bucket, value.size());
-    auto kv = open_bucket(s.js, options.bucket);
+    BucketSession session(runtime, options.bucket);
+    check_value_size(session.session.js, options.bucket, value.size());
+    auto& kv = session.kv;
     const auto revision = kv.create(options.key, value);
     if (!revision) {
         const auto current = kv.get(options.key);
@@ -673,9 +685,9 @@ void run_kv_update(const KvKeyOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
     require_key(options.key);
     const std::string value = value_of(options, runtime);
-    Session s(runtime);
-    check_value_size(s.js, options.bucket, value.size());
-    auto kv = open_bucket(s.js, options.bucket);
+    BucketSession session(runtime, options.bucket);
+    check_value_size(session.session.js, options.bucket, value.size());
+    auto& kv = session.kv;
     const auto revision = kv.update(options.key, value, options.revision);
     if (!revision) {
         throw_stale(kv, options.key, options.revision, runtime.settings().timeout);
@@ -698,7 +710,7 @@ void run_kv_get(const KvKeyOptions& options, Runtime& runtime) {
     if (options.raw) {
         io.out.write(record->value.data(), static_cast<std::streamsize>(record->value.size()));
     } else if (options.json) {
-        output::write_json(io, record_json(*record));
+        output::write_json(io, kv_common::record_json(*record));
         return;
     } else {
         io.out << options.bucket << " > " << options.key << " revision: " << record->revision
@@ -724,6 +736,10 @@ void run_kv_delete(const KvKeyOptions& options, Runtime& runtime) {
     require_key(options.key);
     BucketSession session(runtime, options.bucket);
     auto& kv = session.kv;
+    // A delete marker for a key that has no value would only hide a typo.
+    if (!kv.get(options.key)) {
+        throw_key_not_found(options.bucket, options.key, std::nullopt);
+    }
     kv.del(options.key);
 }
 
@@ -732,6 +748,10 @@ void run_kv_purge(const KvKeyOptions& options, Runtime& runtime) {
     require_key(options.key);
     BucketSession session(runtime, options.bucket);
     auto& kv = session.kv;
+    // Purging a deleted key clears its history; a key that never existed is a typo.
+    if (kv.history(options.key, runtime.settings().timeout).empty()) {
+        throw_key_not_found(options.bucket, options.key, std::nullopt);
+    }
     kv.purge(options.key);
 }
 
@@ -748,7 +768,7 @@ void run_kv_history(const KvKeyOptions& options, Runtime& runtime) {
     if (options.json) {
         nlohmann::json doc = nlohmann::json::array();
         for (const auto& r : history) {
-            doc.push_back(record_json(r));
+            doc.push_back(kv_common::record_json(r));
         }
         output::write_json(io, doc);
         return;
@@ -789,10 +809,7 @@ void run_kv_revert(const KvKeyOptions& options, Runtime& runtime) {
 void run_kv_keys(const KvKeyOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
     const std::string filter = options.key.empty() ? ">" : options.key;
-    if (const std::string problem = kv_filter_problem(filter); !problem.empty()) {
-        throw UsageError("invalid key pattern: " + problem,
-                         "use keys with * for one token and > for the rest, e.g. users.*");
-    }
+    kv_common::require_filter(filter);
     BucketSession session(runtime, options.bucket);
     auto& kv = session.kv;
     const auto keys = kv.keys(filter, runtime.settings().timeout);
@@ -808,111 +825,6 @@ void run_kv_keys(const KvKeyOptions& options, Runtime& runtime) {
         io.note("natty: no keys found in bucket " + options.bucket);
     }
     io.flush_out();
-}
-
-void run_kv_watch(const KvWatchOptions& options, Runtime& runtime) {
-    require_bucket(options.bucket);
-    if (const std::string problem = kv_filter_problem(options.filter); !problem.empty()) {
-        throw UsageError("invalid key pattern: " + problem,
-                         "use keys with * for one token and > for the rest, e.g. users.*");
-    }
-    const int starts =
-        (options.updates_only ? 1 : 0) + (options.history ? 1 : 0) + (options.revision > 0 ? 1 : 0);
-    if (starts > 1) {
-        throw UsageError("--updates, --history and --revision choose where the watch starts; "
-                         "give only one of them");
-    }
-    nats::KvStart start = nats::KvStart::last_per_key;
-    if (options.updates_only) {
-        start = nats::KvStart::new_only;
-    } else if (options.history) {
-        start = nats::KvStart::all;
-    } else if (options.revision > 0) {
-        start = nats::KvStart::revision;
-    }
-    InterruptGuard guard;
-    Session s(runtime, /*reconnect=*/true);
-    Io& io = runtime.io();
-    bucket_info(s.js, options.bucket);
-    nats::KvChangeStream stream(s.js, options.bucket, options.filter, start, options.revision);
-    WatchProgress progress;
-    if (options.revision > 0) {
-        progress.last_revision = options.revision - 1;
-    }
-    std::uint64_t reconnects = nats::reconnect_count(s.connection);
-    auto last_activity = std::chrono::steady_clock::now();
-    bool resume_needed = false;
-    bool just_reconnected = false;
-    while (!guard.requested()) {
-        if (resume_needed) {
-            if (!nats::is_connected(s.connection)) {
-                guard.wait_for(k_watch_poll);
-                continue;
-            }
-            try {
-                stream.resume(progress.last_revision + 1);
-                ++progress.resumes;
-                io.note("natty: watch resumed from revision "
-                        + std::to_string(progress.last_revision + 1));
-                resume_needed = false;
-                last_activity = std::chrono::steady_clock::now();
-            } catch (const Error& e) {
-                io.note(std::string("natty: cannot resume the watch yet: ") + e.what());
-                guard.wait_for(std::chrono::seconds(1));
-            }
-            continue;
-        }
-        nats::KvEvent ev;
-        try {
-            ev = stream.next(k_watch_poll);
-        } catch (const nats::NatsError& e) {
-            io.note(std::string("natty: watch interrupted: ") + e.what());
-            resume_needed = true;
-            continue;
-        }
-        if (const std::uint64_t now = nats::reconnect_count(s.connection); now != reconnects) {
-            reconnects = now;
-            just_reconnected = true;
-            io.note("natty: watch reconnected; continuing after revision "
-                    + std::to_string(progress.last_revision));
-        }
-        if (ev.kind == nats::KvEvent::Kind::idle) {
-            const auto probe_after =
-                just_reconnected ? k_watch_probe_after_reconnect : k_watch_probe_after;
-            if (std::chrono::steady_clock::now() - last_activity > probe_after) {
-                last_activity = std::chrono::steady_clock::now();
-                just_reconnected = false;
-                if (nats::is_connected(s.connection) && !stream.consumer_alive()) {
-                    io.note("natty: watch consumer lost");
-                    resume_needed = true;
-                }
-            }
-            continue;
-        }
-        last_activity = std::chrono::steady_clock::now();
-        if (ev.kind == nats::KvEvent::Kind::initial_done) {
-            io.note("natty: end of initial values; watching for changes");
-            continue;
-        }
-        const nats::KvRecord& r = ev.record;
-        if (r.revision <= progress.last_revision) {
-            ++progress.duplicates;
-            continue;
-        }
-        progress.last_revision = r.revision;
-        if (options.no_deletes && r.op != nats::KvOp::put) {
-            continue;
-        }
-        print_change(runtime, options, r);
-        ++progress.printed;
-        io.flush_out();
-    }
-    io.flush_out();
-    io.note("natty: watch stopped by signal: " + std::to_string(progress.printed)
-            + " changes printed, last revision " + std::to_string(progress.last_revision) + ", "
-            + std::to_string(reconnects) + " reconnects, " + std::to_string(progress.resumes)
-            + " resumes");
-    throw SilentExit(ExitCode::interrupted);
 }
 
 void setup_kv(CLI::App& app, Runtime& runtime) {
@@ -992,12 +904,15 @@ void setup_kv(CLI::App& app, Runtime& runtime) {
                     run_kv_update);
     update->add_option("key", update_opts->key, "Key")->required();
     update->add_option("value", update_opts->value, "Value")->required();
-    update->add_option("revision", update_opts->revision, "Expected latest revision")->required();
+    update->add_option("revision", update_opts->revision, "Expected latest revision")
+        ->required()
+        ->check(revision_check(0));
     update->add_flag("-j,--json", update_opts->json, "JSON output");
 
     auto [get, get_opts] = key_command("get", "Show a key's value", run_kv_get);
     get->add_option("key", get_opts->key, "Key")->required();
     get->add_option("--revision", get_opts->revision, "Show this revision instead of the latest")
+        ->check(revision_check(1))
         ->each([o = get_opts.get()](const std::string&) { o->has_revision = true; });
     get->add_flag("--raw", get_opts->raw, "Write the value's exact bytes, nothing else");
     get->add_flag("-j,--json", get_opts->json, "JSON output");
@@ -1017,7 +932,9 @@ void setup_kv(CLI::App& app, Runtime& runtime) {
     auto [revert, revert_opts] =
         key_command("revert", "Write an earlier revision's value again", run_kv_revert);
     revert->add_option("key", revert_opts->key, "Key")->required();
-    revert->add_option("revision", revert_opts->revision, "Revision to restore")->required();
+    revert->add_option("revision", revert_opts->revision, "Revision to restore")
+        ->required()
+        ->check(revision_check(1));
     revert->add_flag("-j,--json", revert_opts->json, "JSON output");
 
     auto [keys, keys_opts] = key_command("keys", "List keys that have a value", run_kv_keys);
@@ -1032,7 +949,8 @@ void setup_kv(CLI::App& app, Runtime& runtime) {
     watch->add_flag("--updates", watch_opts->updates_only, "Only changes made from now on");
     watch->add_flag("--history", watch_opts->history, "Every revision kept, not only the latest");
     watch->add_flag("--no-deletes", watch_opts->no_deletes, "Hide deletes and purges");
-    watch->add_option("--revision", watch_opts->revision, "Start at this revision (resume)");
+    watch->add_option("--revision", watch_opts->revision, "Start at this revision (resume)")
+        ->check(revision_check(1));
     watch->add_flag("-j,--json", watch_opts->json, "JSON Lines output, one object per change");
     watch->callback([watch_opts, &runtime] { run_kv_watch(*watch_opts, runtime); });
 }

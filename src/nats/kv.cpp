@@ -33,6 +33,9 @@ private:
     kvEntryList m_list{};
 };
 
+// JetStream API error code of "stream not found".
+constexpr jsErrCode k_stream_not_found = static_cast<jsErrCode>(10059);
+
 using MetaHandle = Handle<jsMsgMetaData, jsMsgMetaData_Destroy>;
 using ConsumerInfoHandle = Handle<jsConsumerInfo, jsConsumerInfo_Destroy>;
 
@@ -134,8 +137,7 @@ StreamInfoHandle kv_bucket_stream(JetStream& js, const std::string& bucket) {
     jsErrCode code = static_cast<jsErrCode>(0);
     const std::string stream = "KV_" + bucket;
     const natsStatus status = js_GetStreamInfo(&raw, js.get(), stream.c_str(), nullptr, &code);
-    // 10059: stream not found.
-    if (status == NATS_NOT_FOUND || code == static_cast<jsErrCode>(10059)) {
+    if (status == NATS_NOT_FOUND || code == k_stream_not_found) {
         return {};
     }
     check_js(status, code, "read bucket \"" + bucket + "\"");
@@ -367,7 +369,7 @@ void KvChangeStream::subscribe(KvStart start, std::uint64_t start_revision) {
     jsErrCode code = static_cast<jsErrCode>(0);
     const natsStatus status =
         js_SubscribeSync(&raw, m_js->get(), subject.c_str(), nullptr, &so, &code);
-    if (status == NATS_NOT_FOUND) {
+    if (status == NATS_NOT_FOUND || code == k_stream_not_found) {
         throw NatsError(NATS_NOT_FOUND, "bucket \"" + m_bucket + "\" not found");
     }
     check_js(status, code, "watch bucket \"" + m_bucket + "\"");
@@ -470,10 +472,15 @@ void KvChangeStream::resume(std::uint64_t revision) {
     subscribe(KvStart::revision, revision);
 }
 
-bool KvChangeStream::consumer_alive() {
+bool KvChangeStream::consumer_alive(std::chrono::milliseconds timeout) {
+    jsOptions opts;
+    if (jsOptions_Init(&opts) != NATS_OK) {
+        return false;
+    }
+    opts.Wait = timeout.count();
     jsConsumerInfo* raw = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
-    if (natsSubscription_GetConsumerInfo(&raw, m_sub.get(), nullptr, &code) != NATS_OK) {
+    if (natsSubscription_GetConsumerInfo(&raw, m_sub.get(), &opts, &code) != NATS_OK) {
         return false;
     }
     ConsumerInfoHandle ci(raw);

@@ -228,6 +228,14 @@ TEST_CASE("kv errors: missing bucket and key, invalid input, sizes") {
     const RunResult no_key = f.natty({"kv", "get", "alpha", "nokey"});
     CHECK(no_key.exit_code == 7);
     CHECK_THAT(no_key.err, Catch::Contains("key \"nokey\" not found in bucket \"alpha\""));
+    // Deleting or purging a key that has no value writes no marker.
+    for (const char* command : {"del", "purge"}) {
+        INFO(command);
+        const RunResult r = f.natty({"kv", command, "alpha", "nokey"});
+        CHECK(r.exit_code == 7);
+        CHECK_THAT(r.err, Catch::Contains("key \"nokey\" not found in bucket \"alpha\""));
+    }
+    CHECK(json::parse(f.ok({"kv", "info", "alpha", "--json"}))["last_revision"] == 0);
     f.ok({"kv", "put", "alpha", "k", "v"});
     const RunResult no_rev = f.natty({"kv", "get", "alpha", "k", "--revision", "9"});
     CHECK(no_rev.exit_code == 7);
@@ -261,6 +269,14 @@ TEST_CASE("kv errors: missing bucket and key, invalid input, sizes") {
                Catch::Contains("value of 5000 bytes is larger than the "
                                "server's max_payload of 4096 bytes"));
     CHECK(f.ok({"kv", "get", "alpha", "k", "--raw"}) == "v");
+
+    // With many buckets the hint names the first ten and counts the rest.
+    for (int i = 0; i < 10; ++i) {
+        f.ok({"kv", "add", "b" + std::to_string(i)});
+    }
+    CHECK_THAT(f.natty({"kv", "get", "gamma", "k"}).err,
+               Catch::Contains("hint: buckets here: alpha, b0, b1, b2, b3, b4, b5, b6, b7, b8 and "
+                               "2 more (natty kv ls --names)\n"));
 }
 
 TEST_CASE("kv usage errors are reported before connecting") {
@@ -278,6 +294,19 @@ TEST_CASE("kv usage errors are reported before connecting") {
     CHECK(with({"kv", "get", "B", "a\\b"}).exit_code == 2);
     CHECK(with({"kv", "rm", "B"}).exit_code == 2);
     CHECK(with({"kv", "watch", "B", "--updates", "--history"}).exit_code == 2);
+    // CLI11 alone would read "-1" as 2^64-1 and send it to the server.
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"kv", "get", "B", "k", "--revision", "-1"},
+             {"kv", "get", "B", "k", "--revision", "0"},
+             {"kv", "update", "B", "k", "v", "-5"},
+             {"kv", "revert", "B", "k", "0"},
+             {"kv", "watch", "B", "--revision", "-1"},
+             {"kv", "watch", "B", "--revision", "99999999999999999999999"}}) {
+        const RunResult r = with(args);
+        INFO(args[1] << " " << args.back());
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("a revision is a whole number from"));
+    }
     CHECK(with({"kv", "get", "B", "k"}).exit_code == 4);
 }
 

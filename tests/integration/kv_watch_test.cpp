@@ -249,6 +249,53 @@ TEST_CASE("kv watch on an R3 bucket survives the kill of the node it is connecte
     CHECK_THAT(r.err, Catch::Contains("reconnected"));
 }
 
+TEST_CASE("kv watch on an R3 bucket survives the kill of the stream leader it is not connected "
+          "to") {
+    TempDir dir;
+    ServerOptions common;
+    common.jetstream = true;
+    auto cluster = NatsCluster::start(common, dir.path() / "cluster");
+    ok(dir, cluster->urls(), {"kv", "add", "R", "--replicas", "3", "--history", "64"});
+    const json info = json::parse(ok(dir, cluster->urls(), {"kv", "info", "R", "--json"}));
+    const std::string leader = info["cluster"]["leader"].get<std::string>();
+    REQUIRE_THAT(leader, Catch::Matches("n[123]"));
+    const std::size_t dead = static_cast<std::size_t>(leader[1] - '1');
+    // The watch's ordered consumer usually lives with the stream leader; the client stays on
+    // a survivor, so no reconnect tells it that its consumer is gone.
+    const std::size_t watched = (dead + 1) % 3;
+    const std::string survivors =
+        cluster->node(watched).url() + "," + cluster->node((dead + 2) % 3).url();
+    auto watch =
+        Child::spawn(natty_argv(cluster->node(watched).url(), {"kv", "watch", "R", "--json"}),
+                     home_options(dir));
+    REQUIRE(watch->wait_for_output("end of initial values", 10s, true));
+    ok(dir, survivors, {"kv", "put", "R", "k", "0"});
+    REQUIRE(watch->wait_for_output(revision_needle(1), 10s));
+
+    cluster->node(dead).kill9();
+    std::uint64_t last = 1;
+    for (int i = 1; i <= 20; ++i) {
+        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        for (;;) {
+            const RunResult put =
+                run(natty_argv(survivors, {"kv", "put", "R", "k", std::to_string(i)}),
+                    home_options(dir));
+            if (put.exit_code == 0) {
+                last = std::stoull(put.out);
+                break;
+            }
+            REQUIRE(std::chrono::steady_clock::now() < deadline);
+            std::this_thread::sleep_for(250ms);
+        }
+    }
+    REQUIRE(watch->wait_for_output(revision_needle(last), 30s));
+    const RunResult r = stop_watch(*watch);
+    INFO("watch stderr: " << r.err);
+    // Usually stderr says "watch consumer lost" and "watch resumed"; the consumer may also have
+    // been placed on a survivor, so only the outcome is asserted.
+    CHECK(revisions_of(json_lines(r.out)) == range(1, last));
+}
+
 TEST_CASE("kv watch continues without gaps or duplicates after the client was stalled") {
     TempDir dir;
     auto server = jetstream_server(dir);
@@ -272,4 +319,42 @@ TEST_CASE("kv watch continues without gaps or duplicates after the client was st
     const RunResult r = stop_watch(*watch);
     INFO("watch stderr: " << r.err);
     CHECK(revisions_of(json_lines(r.out)) == range(1, 22));
+}
+
+TEST_CASE("kv watch ends with exit 0 when the reader of its output goes away") {
+    TempDir dir;
+    auto server = jetstream_server(dir);
+    const std::string url = server->url();
+    ok(dir, url, {"kv", "add", "B"});
+    ok(dir, url, {"kv", "put", "B", "a", "1"});
+    ok(dir, url, {"kv", "put", "B", "b", "2"});
+    // No change arrives after head exits: the watch must notice the closed pipe while idle.
+    const std::string cmd =
+        "set -o pipefail; '" + natty_bin() + "' --no-context -s " + url + " kv watch B | head -1";
+    RunOptions opts = home_options(dir);
+    opts.timeout = 20s;
+    const RunResult r = run({"/bin/bash", "-c", cmd}, opts);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Matches("\\[[-0-9: ]+\\] PUT B > a @1: 1\n"));
+}
+
+TEST_CASE("kv watch stops with exit 7 when its bucket is deleted") {
+    TempDir dir;
+    auto server = jetstream_server(dir);
+    const std::string url = server->url();
+    ok(dir, url, {"kv", "add", "B"});
+    ok(dir, url, {"kv", "put", "B", "a", "1"});
+    auto watch = Child::spawn(natty_argv(url, {"kv", "watch", "B"}), home_options(dir));
+    REQUIRE(watch->wait_for_output("end of initial values", 10s, true));
+    ok(dir, url, {"kv", "rm", "B", "-f"});
+    // The lost consumer is noticed after about 2 s of silence.
+    const RunResult r = watch->wait(40s);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.exit_code == 7);
+    CHECK_THAT(r.err,
+               Catch::Contains("bucket \"B\" disappeared while it was being watched (1 change "
+                               "printed, last revision 1"));
+    // Retries are reported once, not every second.
+    CHECK(r.err.find("cannot resume") == r.err.rfind("cannot resume"));
 }

@@ -127,8 +127,9 @@ public:
     KvEvent next(std::chrono::milliseconds timeout);
     // Replaces the consumer with one starting at `revision` (after a failure or stall).
     void resume(std::uint64_t revision);
-    // Asks the server whether the consumer still exists; false on any failure.
-    bool consumer_alive();
+    // Asks the server whether the consumer still exists; false on any failure, including no
+    // answer within `timeout` (its host may be down).
+    bool consumer_alive(std::chrono::milliseconds timeout);
 
 private:
     void subscribe(KvStart start, std::uint64_t start_revision);

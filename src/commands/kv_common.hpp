@@ -1,0 +1,40 @@
+#pragma once
+
+// Helpers shared by the kv bucket and key commands (kv.cpp) and kv watch (kv_watch.cpp);
+// private to src/commands.
+
+#include <natty/commands/runtime.hpp>
+#include <natty/nats/jetstream.hpp>
+#include <natty/nats/kv.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace natty::kv_common {
+
+// A connection with its JetStream context.
+struct Session {
+    explicit Session(Runtime& runtime, bool reconnect = false)
+        : connection(runtime.connect(reconnect)), js(connection) {}
+    nats::Connection connection;
+    nats::JetStream js;
+};
+
+// "\"text\"".
+std::string in_quotes(std::string_view s);
+// Throws UsageError (exit 2) for an invalid bucket name.
+void require_bucket(std::string_view bucket);
+// Throws UsageError (exit 2) for an invalid key filter (keys and watch).
+void require_filter(std::string_view filter);
+// Local time "YYYY-MM-DD HH:MM:SS" of a Unix time in nanoseconds.
+std::string format_time(std::int64_t unix_ns);
+// One revision as the JSON object of `get --json`, `history --json` and `watch --json`.
+nlohmann::json record_json(const nats::KvRecord& r);
+// The bucket's stream info (config, state, cluster); throws the not-found error (exit 7)
+// naming the buckets that exist.
+nats::StreamInfoHandle bucket_info(nats::JetStream& js, const std::string& bucket);
+
+} // namespace natty::kv_common
