@@ -66,14 +66,23 @@ ConnectCheck try_connect(const Settings& settings) {
     return result;
 }
 
+// Whether the settings come from the selected context; asks the store only when a context is
+// in use, so `--no-context context info` needs no configuration directory.
+bool is_selected(Runtime& runtime, const Settings& settings) {
+    if (!settings.context.name) {
+        return false;
+    }
+    const auto selected = runtime.store().selected();
+    return selected && *selected == *settings.context.name;
+}
+
 void render_settings(Runtime& runtime, const Settings& settings, bool show_secrets,
                      const ConnectCheck* check) {
     Io& io = runtime.io();
     const auto& ctx = settings.context;
-    const auto selected = runtime.store().selected();
     if (ctx.name) {
         io.out << "Context \"" << *ctx.name << "\""
-               << (selected && *selected == *ctx.name ? " (selected)" : "") << "\n";
+               << (is_selected(runtime, settings) ? " (selected)" : "") << "\n";
         io.out << "  File: " << ctx.path.string() << "\n\n";
     } else {
         io.out << "No context in use (flags, NATS_* variables and defaults)\n\n";
@@ -97,10 +106,9 @@ void render_settings(Runtime& runtime, const Settings& settings, bool show_secre
 
 nlohmann::json settings_json(Runtime& runtime, const Settings& settings, bool show_secrets) {
     nlohmann::json doc = nlohmann::json::object();
-    const auto selected = runtime.store().selected();
     doc["name"] = settings.context.name ? nlohmann::json(*settings.context.name) : nullptr;
     doc["path"] = settings.context.name ? settings.context.path.string() : "";
-    doc["selected"] = settings.context.name && selected && *selected == *settings.context.name;
+    doc["selected"] = is_selected(runtime, settings);
     nlohmann::json origins = nlohmann::json::object();
     for (const auto& field : context_fields()) {
         const std::string& value = settings.values.*field.member;

@@ -51,9 +51,11 @@ ContextSelection select_context(const ConnectionFlags& flags, const Environment&
         requested = *selected;
         selection.chosen_by = "selected";
     }
+    // A value ending in .toml is a file if it names one or contains a slash (then it must exist).
     const std::filesystem::path as_path(requested);
-    if (as_path.extension() == ".toml" && requested.find('/') != std::string::npos) {
-        std::error_code ec;
+    std::error_code ec;
+    if (as_path.extension() == ".toml" && (requested.find('/') != std::string::npos ||
+                                           std::filesystem::is_regular_file(as_path, ec))) {
         if (!std::filesystem::is_regular_file(as_path, ec)) {
             throw ConfigError("context file " + requested + " does not exist");
         }

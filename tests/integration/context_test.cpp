@@ -263,6 +263,30 @@ TEST_CASE("the context option takes a path to a .toml file", "[context]") {
         sandbox.natty({"--context", file.string(), "context", "info", "--json"}).out);
     CHECK(doc["url"] == "nats://from-file:7");
     CHECK(doc["name"] == "elsewhere");
+    // Relative to the working directory, without a slash.
+    const auto relative = sandbox.natty({"--context", "elsewhere.toml", "context", "info", "--json"},
+                                        RunOptions{.cwd = sandbox.dir()});
+    INFO(relative.err);
+    REQUIRE(relative.exit_code == 0);
+    CHECK(nlohmann::json::parse(relative.out)["url"] == "nats://from-file:7");
+}
+
+TEST_CASE("the no-context flag needs neither HOME nor XDG_CONFIG_HOME", "[context]") {
+    TempDir dir;
+    auto server = NatsServer::start({}, dir.path());
+    const std::vector<std::string> no_home{"env", "-u", "HOME", "-u", "XDG_CONFIG_HOME",
+                                           natty_bin()};
+    auto args = no_home;
+    args.insert(args.end(), {"--no-context", "-s", server->url(), "context", "info", "--connect"});
+    const auto result = run(args);
+    INFO(result.err);
+    CHECK(result.exit_code == 0);
+    CHECK(contains(result.out, "Connection: OK"));
+    args = no_home;
+    args.insert(args.end(), {"-s", server->url(), "context", "info"});
+    const auto without_flag = run(args);
+    CHECK(without_flag.exit_code == 3);
+    CHECK(contains(without_flag.err, "neither XDG_CONFIG_HOME nor HOME is set"));
 }
 
 TEST_CASE("a context readable by others is warned about and fixed on save", "[context]") {
