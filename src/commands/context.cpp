@@ -2,16 +2,20 @@
 #include <natty/error.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/atomic_file.hpp>
+#include <natty/util/interrupt.hpp>
 #include <natty/util/redact.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <csignal>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace natty {
@@ -193,8 +197,11 @@ std::string read_text(const std::filesystem::path& path) {
     return buf.str();
 }
 
-// Runs `$EDITOR file` with the terminal; returns its exit status.
-int run_editor(const std::string& editor, const std::filesystem::path& file) {
+// Runs `$EDITOR file` with the terminal and returns its exit status. natty always outlives the
+// editor, so the caller can remove the private copy: Ctrl-C reaches the editor too and is its
+// business; SIGTERM (caught by `interrupt`) is passed on to the editor and ends the edit.
+int run_editor(const std::string& editor, const std::filesystem::path& file,
+               const InterruptGuard& interrupt, const std::string& name) {
     const pid_t pid = ::fork();
     if (pid < 0) {
         throw Error(ExitCode::failure, "cannot start the editor: fork failed");
@@ -206,9 +213,30 @@ int run_editor(const std::string& editor, const std::filesystem::path& file) {
         ::_exit(127);
     }
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    bool forwarded = false;
+    // Polled rather than blocking in waitpid, so a signal that arrives just before the wait
+    // is not missed.
+    for (;;) {
+        const pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid) {
+            break;
+        }
+        if (done < 0 && errno != EINTR) {
+            throw Error(ExitCode::failure, std::string("cannot wait for the editor: ") +
+                                               std::strerror(errno));
+        }
+        if (interrupt.signal_number() == SIGTERM && !forwarded) {
+            ::kill(pid, SIGTERM);
+            forwarded = true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (interrupt.signal_number() == SIGTERM || (interrupt.requested() && code != 0)) {
+        throw Error(ExitCode::interrupted,
+                    "context edit interrupted; context \"" + name + "\" is unchanged");
+    }
+    return code;
 }
 
 ContextData import_go_context(const nlohmann::json& doc, const std::string& name, Runtime& runtime) {
@@ -432,10 +460,12 @@ void run_context_edit(const std::string& name, Runtime& runtime) {
                    "ca, inbox_prefix, jetstream_domain, jetstream_api_prefix\nurl = \"" +
                    std::string(k_default_server) + "\"\n";
     }
+    // Installed before the private copy exists and removed after it is gone.
+    const InterruptGuard interrupt;
     PrivateTempDir temp(runtime.env());
     const auto file = temp.path() / (name + ".toml");
     write_file_atomic(file, original, 0600);
-    const int status = run_editor(editor, file);
+    const int status = run_editor(editor, file, interrupt, name);
     if (status != 0) {
         throw Error(ExitCode::failure, "the editor exited with status " + std::to_string(status) +
                                            "; context \"" + name + "\" is unchanged");

@@ -6,9 +6,12 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
+#include <thread>
 
 using namespace natty::test;
 namespace fs = std::filesystem;
@@ -204,6 +207,28 @@ TEST_CASE("context edit validates the edited copy and removes it", "[context]") 
         CHECK(edited.exit_code == 3);
         CHECK(contains(edited.err, "unchanged"));
         CHECK_FALSE(contains(edited.err, "s3cret"));
+        CHECK(slurp(sandbox.context_file("prod")) == before);
+    }
+    SECTION("SIGTERM stops the editor, keeps the context and removes the copy") {
+        RunOptions options;
+        options.env = {{"EDITOR", "exec sleep 60;"}};
+        auto child = sandbox.spawn_natty({"context", "edit", "prod"}, options);
+        const auto edit_dirs = [&] {
+            std::size_t count = 0;
+            for (const auto& entry : fs::directory_iterator(sandbox.dir())) {
+                count += contains(entry.path().filename().string(), "natty-edit") ? 1U : 0U;
+            }
+            return count;
+        };
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (edit_dirs() == 0 && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        REQUIRE(edit_dirs() == 1);
+        child->signal(SIGTERM);
+        const auto result = child->wait(std::chrono::seconds(20));
+        CHECK(result.exit_code == 130);
+        CHECK(contains(result.err, "context \"prod\" is unchanged"));
         CHECK(slurp(sandbox.context_file("prod")) == before);
     }
     SECTION("no editor is a configuration error with a way out") {
