@@ -239,13 +239,37 @@ int run_editor(const std::string& editor, const std::filesystem::path& file,
     return code;
 }
 
+// The Go CLI resolves these in secrets and file settings when it connects (1Password, nsc,
+// environment variables, inline data, files); natty would take them literally.
+std::optional<std::string_view> go_resolver_scheme(std::string_view value) {
+    for (std::string_view scheme : {"op://", "nsc://", "env://", "data:", "file://"}) {
+        if (value.rfind(scheme, 0) == 0) {
+            return scheme;
+        }
+    }
+    return std::nullopt;
+}
+
 ContextData import_go_context(const nlohmann::json& doc, const std::string& name, Runtime& runtime) {
     ContextData data;
     for (const auto& field : context_fields()) {
         const auto it = doc.find(std::string(field.key));
-        if (it != doc.end() && it->is_string()) {
-            data.*field.member = it->get<std::string>();
+        if (it == doc.end() || !it->is_string()) {
+            continue;
         }
+        std::string value = it->get<std::string>();
+        const auto scheme = field.secret || field.path ? go_resolver_scheme(value) : std::nullopt;
+        if (scheme == "file://" && field.path) {
+            value.erase(0, scheme->size());
+        } else if (scheme) {
+            runtime.io().note("natty: warning: context \"" + name + "\": \"" +
+                              std::string(field.key) + "\" uses the Go CLI's " +
+                              std::string(*scheme) + " resolver, which natty does not support; "
+                              "not imported (set it with `natty context save " + name + " " +
+                              std::string(field.flag) + " ...`)");
+            continue;
+        }
+        data.*field.member = value;
     }
     for (const char* unsupported :
          {"nsc", "user_jwt", "user_seed", "socks_proxy", "jetstream_event_prefix"}) {

@@ -263,11 +263,22 @@ TEST_CASE("import brings over the Go CLI's JSON contexts", "[context]") {
         "tls_first":false})";
     std::ofstream(go_dir / "jwt.json") << R"({"url":"nats://j","user_jwt":"eyJ..."})";
     std::ofstream(go_dir / "broken.json") << "{not json";
+    // Values the Go CLI resolves at connect time must not become literal passwords or paths.
+    std::ofstream(go_dir / "vault.json") << R"({"url":"nats://v","user":"bob",
+        "password":"op://Private/nats/password","nkey":"file:///keys/bob.nk",
+        "token":"env://NATS_BOB_TOKEN"})";
     const auto result = sandbox.natty({"context", "import"});
     INFO(result.err);
     REQUIRE(result.exit_code == 0);
-    CHECK(contains(result.out, "Imported 2 contexts, skipped 1"));
+    CHECK(contains(result.out, "Imported 3 contexts, skipped 1"));
     CHECK(contains(result.err, "user_jwt"));
+    CHECK(contains(result.err, "\"password\" uses the Go CLI's op:// resolver"));
+    CHECK(contains(result.err, "\"token\" uses the Go CLI's env:// resolver"));
+    const std::string vault = slurp(sandbox.context_file("vault"));
+    CHECK(contains(vault, "user = \"bob\""));
+    CHECK(contains(vault, "nkey = \"/keys/bob.nk\""));
+    CHECK_FALSE(contains(vault, "password"));
+    CHECK_FALSE(contains(vault, "token"));
     const auto doc = nlohmann::json::parse(
         sandbox.natty({"context", "info", "prod", "--json", "--show-secrets"}).out);
     CHECK(doc["description"] == "Go prod");
