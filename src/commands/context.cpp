@@ -291,8 +291,8 @@ ContextData import_go_context(const nlohmann::json& doc, const std::string& name
 void run_context_save(const ContextSaveOptions& options, Runtime& runtime) {
     validate_context_name(options.name);
     auto& store = runtime.store();
-    ContextData data = store.exists(options.name) ? store.load(options.name) : ContextData{};
     const bool existed = store.exists(options.name);
+    ContextData data = existed ? store.load(options.name) : ContextData{};
     merge_context(data, runtime.flags().values);
     require_valid(data, runtime, options.name);
     store.save(options.name, data);
@@ -418,17 +418,13 @@ void run_context_show(const ContextShowOptions& options, Runtime& runtime) {
         show(runtime, runtime.settings(), options);
         return;
     }
-    validate_context_name(options.name);
     const auto selection = selection_of(runtime, options.name);
     show(runtime, resolve_settings(runtime.flags(), runtime.env(), selection), options);
 }
 
 void run_context_remove(const ContextRemoveOptions& options, Runtime& runtime) {
     auto& store = runtime.store();
-    validate_context_name(options.name);
-    if (!store.exists(options.name)) {
-        throw ConfigError("unknown context \"" + options.name + "\"", store.known_contexts_hint());
-    }
+    store.require(options.name);
     const auto selected = store.selected();
     if (selected && *selected == options.name) {
         if (!options.force) {
@@ -518,11 +514,7 @@ void run_context_validate(const ContextValidateOptions& options, Runtime& runtim
     if (options.name.empty()) {
         names = store.names();
     } else {
-        validate_context_name(options.name);
-        if (!store.exists(options.name)) {
-            throw ConfigError("unknown context \"" + options.name + "\"",
-                              store.known_contexts_hint());
-        }
+        store.require(options.name);
         names.push_back(options.name);
     }
     if (names.empty()) {
