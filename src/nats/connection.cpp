@@ -154,6 +154,17 @@ std::string certificate_summary(const net::ProbeResult& probe) {
                             ") but " + target + " does not offer TLS; nothing was sent",
                         "use the server's TLS port, or drop the TLS settings for a plain server");
     }
+    // nats-server closes a client that has not authenticated within its authorization timeout
+    // (2 s, or the TLS timeout + 1 s with TLS); nats.c passes that on as a plain error.
+    if (detail.find("Authentication Timeout") != std::string::npos) {
+        throw NatsError(NATS_NO_SERVER,
+                        "cannot connect to " + target +
+                            ": the server stopped waiting for natty to authenticate "
+                            "(Authentication Timeout)",
+                        "natty answers as soon as the server greets it, so the client machine "
+                        "was stalled or a credentials file was slow to read; try again, or raise "
+                        "the server's authorization { timeout }");
+    }
     // nats.c reports a TCP connect that timed out as NATS_NO_SERVER: NATS_TIMEOUT means the
     // server accepted the connection and then did not finish the handshake in time.
     if (status == NATS_TIMEOUT) {

@@ -8,9 +8,14 @@
 
 #include <natty/nats/nkey.hpp>
 
+#include <cerrno>
 #include <chrono>
+#include <fcntl.h>
 #include <fstream>
 #include <map>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
 
 using namespace natty::test;
 namespace fs = std::filesystem;
@@ -68,6 +73,33 @@ struct TlsServer {
                 "matchmaker"};
     }
 };
+
+// A user NKey seed, the same every run.
+std::string test_seed() {
+    std::string raw(32, '\0');
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        raw[i] = static_cast<char>(i * 7 + 3);
+    }
+    return natty::nats::nkey_encode_user_seed(raw);
+}
+
+// Writes `data` to a FIFO once `reader` has opened it, `hold` after the open; fails the test
+// instead of blocking if the reader never comes.
+void write_to_fifo(const fs::path& fifo, const std::string& data, Child& reader,
+                   std::chrono::milliseconds hold) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    int fd = -1;
+    while ((fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+        REQUIRE(errno == ENXIO); // no reader yet
+        REQUIRE_FALSE(reader.exited());
+        REQUIRE(std::chrono::steady_clock::now() < deadline);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::this_thread::sleep_for(hold);
+    const auto written = ::write(fd, data.data(), data.size());
+    ::close(fd);
+    REQUIRE(written == static_cast<ssize_t>(data.size()));
+}
 
 } // namespace
 
@@ -272,14 +304,15 @@ TEST_CASE("usage errors exit 2 and never open a connection", "[errors]") {
 TEST_CASE("an NKey seed file authenticates against a server that knows its public key",
           "[auth]") {
     TempDir dir;
-    std::string raw(32, '\0');
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        raw[i] = static_cast<char>(i * 7 + 3);
-    }
-    const std::string seed = natty::nats::nkey_encode_user_seed(raw);
+    const std::string seed = test_seed();
     const std::string public_key = natty::nats::nkey_public_from_seed(seed);
+    // Between the server's greeting and CONNECT, nats.c re-reads the seed file and signs the
+    // nonce (its bundled TweetNaCl, ~10 ms of CPU): the one window in which a starved client
+    // can miss the server's 2 s default authorization timeout (the next test shows what natty
+    // then says). This test is about NKey auth, so it allows 10 s.
     auto server = NatsServer::start(
-        {.extra_config = "authorization { users: [ {nkey: " + public_key + "} ] }\n"},
+        {.extra_config =
+             "authorization { timeout: 10, users: [ {nkey: " + public_key + "} ] }\n"},
         dir.path() / "s");
     const fs::path seed_file = dir.path() / "user.nk";
     std::ofstream(seed_file) << seed << "\n";
@@ -301,4 +334,36 @@ TEST_CASE("a token given as --user without a password authenticates", "[auth]") 
     const auto wrong = connect_with(sandbox, {"-s", server->url(), "--token", "nope"});
     CHECK(wrong.exit_code == k_denied);
     CHECK(contains(wrong.err, "token (flag --token)"));
+}
+
+TEST_CASE("a server that times out the authentication is a connect error that says so",
+          "[auth]") {
+    TempDir dir;
+    const std::string seed = test_seed();
+    auto server = NatsServer::start(
+        {.extra_config = "authorization { timeout: 0.2, users: [ {nkey: " +
+                         natty::nats::nkey_public_from_seed(seed) + "} ] }\n"},
+        dir.path() / "s");
+    // The seed comes through a FIFO, so the test decides when nats.c gets it.
+    const fs::path fifo = dir.path() / "slow.nk";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    Sandbox sandbox;
+    auto child = sandbox.spawn_natty(
+        {"--no-context", "-s", server->url(), "--nkey", fifo.string(), "context", "info",
+         "--connect"});
+    // natty reads the seed once to derive the public key, closes it, then connects...
+    write_to_fifo(fifo, seed + "\n", *child, std::chrono::milliseconds(0));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (nlohmann::json::parse(server->monitor("/connz").body).value("num_connections", 0) == 0) {
+        REQUIRE(std::chrono::steady_clock::now() < deadline);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    // ...and nats.c reads it again to sign the server's nonce, while the server's 0.2 s
+    // authorization timer runs.
+    write_to_fifo(fifo, seed + "\n", *child, std::chrono::milliseconds(1000));
+    const auto result = child->wait(std::chrono::seconds(20));
+    INFO(result.err);
+    CHECK(result.exit_code == k_connect);
+    CHECK(contains(result.err, "stopped waiting for natty to authenticate (Authentication Timeout)"));
+    CHECK(contains(result.err, "hint: "));
 }
