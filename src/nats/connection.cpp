@@ -3,6 +3,8 @@
 #include <natty/net/probe.hpp>
 #include <natty/util/redact.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -186,6 +188,18 @@ std::string certificate_summary(const net::ProbeResult& probe) {
     probe_options.force_tls = settings.tls_required();
     const net::ProbeResult probe = net::probe(first, probe_options);
 
+    // A server with `verify: true` closes the connection right after a TLS 1.3 handshake
+    // without a client certificate; nats.c then says "Expected 'PONG', got ''".
+    const bool server_verified = probe.tls_attempted && probe.verified;
+    if (server_verified && settings.values.cert.empty() &&
+        nlohmann::json::parse(probe.server_info, nullptr, false).value("tls_verify", false)) {
+        throw NatsError(NATS_SSL_ERROR,
+                        "TLS failure with " + target +
+                            ": the server requires a client certificate (tls_verify) and none "
+                            "was given",
+                        "pass one with --tlscert FILE --tlskey FILE (or save them in the "
+                        "context)");
+    }
     if (status == NATS_SSL_ERROR || (probe.tls_attempted && !probe.verified)) {
         const std::string ca = settings.values.ca.empty()
                                    ? std::string("no CA configured, system trust store used")

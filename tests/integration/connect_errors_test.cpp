@@ -216,6 +216,26 @@ TEST_CASE("TLS verification failures name the reason, the certificate and the CA
     }
 }
 
+TEST_CASE("a server that requires a client certificate says so, and accepts one", "[errors][tls]") {
+    TempDir dir;
+    Pki pki = Pki::create(dir.path() / "pki");
+    auto server = NatsServer::start(
+        {.tls = TlsConfig{pki.server_cert, pki.server_key, pki.ca_cert}}, dir.path() / "s");
+    const std::string url = server->url_for_host("localhost");
+    Sandbox sandbox;
+    const auto without = connect_with(sandbox, {"-s", url, "--tlsca", pki.ca_cert.string()});
+    INFO(without.err);
+    CHECK(without.exit_code == k_tls);
+    CHECK(contains(without.err, "the server requires a client certificate"));
+    CHECK(contains(without.err, "hint: pass one with --tlscert FILE --tlskey FILE"));
+    CHECK_FALSE(contains(without.err, "PONG"));
+    const auto with = connect_with(sandbox, {"-s", url, "--tlsca", pki.ca_cert.string(),
+                                             "--tlscert", pki.client_cert.string(), "--tlskey",
+                                             pki.client_key.string()});
+    INFO(with.err);
+    CHECK(with.exit_code == 0);
+}
+
 TEST_CASE("a CA or tls:// URL makes TLS mandatory against a plaintext server", "[errors][tls]") {
     TempDir dir;
     Pki pki = Pki::create(dir.path() / "pki");
