@@ -117,15 +117,17 @@ Settings resolve_settings(const ConnectionFlags& flags, const Environment& env,
         settings.origins.erase("user");
     }
     const std::string env_timeout = env.get("NATS_TIMEOUT");
+    std::string timeout_source = "--timeout";
     if (!flags.timeout.empty()) {
-        settings.timeout = parse_duration(flags.timeout, "--timeout");
+        settings.timeout = parse_duration(flags.timeout, timeout_source);
         settings.timeout_origin = "flag --timeout";
     } else if (!env_timeout.empty()) {
-        settings.timeout = parse_duration(env_timeout, "NATS_TIMEOUT");
+        timeout_source = "NATS_TIMEOUT";
+        settings.timeout = parse_duration(env_timeout, timeout_source);
         settings.timeout_origin = "env NATS_TIMEOUT";
     }
     if (settings.timeout <= Duration::zero()) {
-        throw UsageError("--timeout must be greater than zero");
+        throw UsageError(timeout_source + " must be greater than zero", "e.g. 500ms, 2s or 1m");
     }
     settings.connection_name =
         flags.connection_name.empty() ? "natty" : flags.connection_name;
