@@ -53,11 +53,13 @@ struct ConnectCheck {
     std::optional<Error> error;
 };
 
-ConnectCheck try_connect(const Settings& settings) {
+ConnectCheck try_connect(Runtime& runtime, const Settings& settings) {
     ConnectCheck result;
     try {
         const auto start = std::chrono::steady_clock::now();
-        auto conn = nats::Connection::connect(settings);
+        nats::ConnectOptions options;
+        options.notify = [&runtime](const std::string& line) { runtime.io().note(line); };
+        auto conn = nats::Connection::connect(settings, options);
         conn.flush(settings.timeout);
         result.ok = true;
         result.message = "OK, connected to " + conn.connected_url() + " in " +
@@ -131,7 +133,7 @@ nlohmann::json settings_json(Runtime& runtime, const Settings& settings, bool sh
 void show(Runtime& runtime, const Settings& settings, const ContextShowOptions& options) {
     std::optional<ConnectCheck> check;
     if (options.connect) {
-        check = try_connect(settings);
+        check = try_connect(runtime, settings);
     }
     if (options.json) {
         auto doc = settings_json(runtime, settings, options.show_secrets);
@@ -534,7 +536,7 @@ void run_context_validate(const ContextValidateOptions& options, Runtime& runtim
         }
         std::string line = name + ": ";
         if (problems.empty() && options.connect) {
-            const auto check = try_connect(context_only_settings(runtime, *selection));
+            const auto check = try_connect(runtime, context_only_settings(runtime, *selection));
             if (check.error) {
                 problems.emplace_back(check.error->what());
                 code = check.error->code();

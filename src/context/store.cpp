@@ -146,6 +146,10 @@ void ContextStore::remove(std::string_view name) {
     if (!std::filesystem::remove(path_of(name), ec) && ec) {
         throw ConfigError("cannot remove " + path_of(name).string() + ": " + ec.message());
     }
+    // `context previous` must not lead to a context that is gone.
+    if (previous() == name) {
+        write_pointer(m_root / "previous-context.txt", "");
+    }
 }
 
 std::optional<std::string> ContextStore::read_pointer(const std::filesystem::path& file) const {

@@ -99,6 +99,20 @@ TEST_CASE("context save with the tutorial's flags connects over TLS with user an
     CHECK(nlohmann::json::parse(secrets.out)["password"] == "matchmaker");
 }
 
+TEST_CASE("context info --connect with --trace logs the connection, never the password",
+          "[context]") {
+    TempDir dir;
+    auto server = NatsServer::start({.users = {{"u", "tr4ce-pw", {}, {}}}}, dir.path());
+    Sandbox sandbox;
+    const auto result = sandbox.natty({"--trace", "-s", server->url(), "--user", "u",
+                                       "--password", "tr4ce-pw", "context", "info", "--connect"});
+    INFO(result.err);
+    CHECK(result.exit_code == 0);
+    CHECK(contains(result.err, ">>> connecting to " + server->url()));
+    CHECK(contains(result.err, ">>> connected to "));
+    CHECK_FALSE(contains(result.out + result.err, "tr4ce-pw"));
+}
+
 TEST_CASE("flags beat NATS_* variables, which beat the context, and info says so", "[context]") {
     Sandbox sandbox;
     REQUIRE(sandbox.natty({"context", "save", "prod", "--server", "nats://ctx:1", "--user", "u",
@@ -182,6 +196,10 @@ TEST_CASE("rm needs -f for the selected context, and copy refuses to overwrite",
     REQUIRE(sandbox.natty({"context", "rm", "-f", "a"}).exit_code == 0);
     CHECK_FALSE(fs::exists(sandbox.context_file("a")));
     CHECK_FALSE(fs::exists(sandbox.config_dir() / "natty" / "context.txt"));
+    // Unselecting remembered "a" as previous, but it is gone: previous does not lead there.
+    const auto previous = sandbox.natty({"context", "previous"});
+    CHECK(previous.exit_code == 3);
+    CHECK(contains(previous.err, "there is no previous context"));
     CHECK(sandbox.natty({"context", "rm", "b"}).exit_code == 0);
     CHECK(sandbox.natty({"context", "rm", "b"}).exit_code == 3);
 }

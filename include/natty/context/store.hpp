@@ -40,6 +40,7 @@ public:
     ContextData load_file(const std::filesystem::path& path) const;
 
     void save(std::string_view name, const ContextData& data);
+    // Removes the file, and the previous-context pointer if it names this context.
     void remove(std::string_view name);
 
     std::optional<std::string> selected() const;
