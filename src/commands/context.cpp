@@ -75,11 +75,13 @@ ConnectCheck try_connect(Runtime& runtime, const Settings& settings) {
 // Whether the settings come from the selected context; asks the store only when a context is
 // in use, so `--no-context context info` needs no configuration directory.
 bool is_selected(Runtime& runtime, const Settings& settings) {
-    if (!settings.context.name) {
+    const auto& ctx = settings.context;
+    // A file given with --context is not the stored context of the same name.
+    if (!ctx.name || ctx.path != runtime.store().path_of(*ctx.name)) {
         return false;
     }
     const auto selected = runtime.store().selected();
-    return selected && *selected == *settings.context.name;
+    return selected && *selected == *ctx.name;
 }
 
 void render_settings(Runtime& runtime, const Settings& settings, bool show_secrets,

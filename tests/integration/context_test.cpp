@@ -324,6 +324,16 @@ TEST_CASE("the context option takes a path to a .toml file", "[context]") {
     INFO(relative.err);
     REQUIRE(relative.exit_code == 0);
     CHECK(nlohmann::json::parse(relative.out)["url"] == "nats://from-file:7");
+    // A selected stored context of the same name is a different context.
+    REQUIRE(sandbox.natty({"context", "save", "elsewhere", "--server", "nats://stored:1",
+                           "--select"})
+                .exit_code == 0);
+    const auto from_file = nlohmann::json::parse(
+        sandbox.natty({"--context", file.string(), "context", "info", "--json"}).out);
+    CHECK(from_file["url"] == "nats://from-file:7");
+    CHECK(from_file["selected"] == false);
+    CHECK(nlohmann::json::parse(sandbox.natty({"context", "info", "--json"}).out)["selected"] ==
+          true);
 }
 
 TEST_CASE("the no-context flag needs neither HOME nor XDG_CONFIG_HOME", "[context]") {
