@@ -190,9 +190,9 @@ std::string certificate_summary(const net::ProbeResult& probe) {
 
     // A server with `verify: true` closes the connection right after a TLS 1.3 handshake
     // without a client certificate; nats.c then says "Expected 'PONG', got ''".
-    const bool server_verified = probe.tls_attempted && probe.verified;
-    if (server_verified && settings.values.cert.empty() &&
-        nlohmann::json::parse(probe.server_info, nullptr, false).value("tls_verify", false)) {
+    const auto info = nlohmann::json::parse(probe.server_info, nullptr, false);
+    if (probe.tls_attempted && probe.verified && settings.values.cert.empty() &&
+        info.is_object() && info.value("tls_verify", false)) {
         throw NatsError(NATS_SSL_ERROR,
                         "TLS failure with " + target +
                             ": the server requires a client certificate (tls_verify) and none "
