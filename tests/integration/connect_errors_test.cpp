@@ -137,11 +137,13 @@ TEST_CASE("a missing credentials or CA file is a config error before any connect
     auto server = NatsServer::start({}, dir.path());
     Sandbox sandbox;
     const long before = natty_connections(*server);
-    const auto creds = connect_with(sandbox, {"-s", server->url(), "--creds", "/nonexistent/u.creds"});
+    const auto creds =
+        connect_with(sandbox, {"-s", server->url(), "--creds", "/nonexistent/u.creds"});
     CHECK(creds.exit_code == k_config);
     CHECK(contains(creds.err, "cannot read Credentials file /nonexistent/u.creds (flag --creds): "
                               "No such file or directory"));
-    const auto ca = connect_with(sandbox, {"-s", server->url()}, {{"NATS_CA", "/nonexistent/ca.pem"}});
+    const auto ca =
+        connect_with(sandbox, {"-s", server->url()}, {{"NATS_CA", "/nonexistent/ca.pem"}});
     CHECK(ca.exit_code == k_config);
     CHECK(contains(ca.err, "cannot read CA file /nonexistent/ca.pem (env NATS_CA)"));
     CHECK_FALSE(contains(ca.err, "(null)"));
@@ -384,6 +386,7 @@ TEST_CASE("a server that times out the authentication is a connect error that sa
     const auto result = child->wait(std::chrono::seconds(20));
     INFO(result.err);
     CHECK(result.exit_code == k_connect);
-    CHECK(contains(result.err, "stopped waiting for natty to authenticate (Authentication Timeout)"));
+    CHECK(contains(result.err,
+                   "stopped waiting for natty to authenticate (Authentication Timeout)"));
     CHECK(contains(result.err, "hint: "));
 }

@@ -319,8 +319,9 @@ TEST_CASE("the context option takes a path to a .toml file", "[context]") {
     CHECK(doc["url"] == "nats://from-file:7");
     CHECK(doc["name"] == "elsewhere");
     // Relative to the working directory, without a slash.
-    const auto relative = sandbox.natty({"--context", "elsewhere.toml", "context", "info", "--json"},
-                                        RunOptions{.cwd = sandbox.dir()});
+    const auto relative =
+        sandbox.natty({"--context", "elsewhere.toml", "context", "info", "--json"},
+                      RunOptions{.cwd = sandbox.dir()});
     INFO(relative.err);
     REQUIRE(relative.exit_code == 0);
     CHECK(nlohmann::json::parse(relative.out)["url"] == "nats://from-file:7");
