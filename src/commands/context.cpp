@@ -2,16 +2,20 @@
 #include <natty/error.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/atomic_file.hpp>
+#include <natty/util/interrupt.hpp>
 #include <natty/util/redact.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <csignal>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace natty {
@@ -49,11 +53,13 @@ struct ConnectCheck {
     std::optional<Error> error;
 };
 
-ConnectCheck try_connect(const Settings& settings) {
+ConnectCheck try_connect(Runtime& runtime, const Settings& settings) {
     ConnectCheck result;
     try {
         const auto start = std::chrono::steady_clock::now();
-        auto conn = nats::Connection::connect(settings);
+        nats::ConnectOptions options;
+        options.notify = [&runtime](const std::string& line) { runtime.io().note(line); };
+        auto conn = nats::Connection::connect(settings, options);
         conn.flush(settings.timeout);
         result.ok = true;
         result.message = "OK, connected to " + conn.connected_url() + " in " +
@@ -66,14 +72,25 @@ ConnectCheck try_connect(const Settings& settings) {
     return result;
 }
 
+// Whether the settings come from the selected context; asks the store only when a context is
+// in use, so `--no-context context info` needs no configuration directory.
+bool is_selected(Runtime& runtime, const Settings& settings) {
+    const auto& ctx = settings.context;
+    // A file given with --context is not the stored context of the same name.
+    if (!ctx.name || ctx.path != runtime.store().path_of(*ctx.name)) {
+        return false;
+    }
+    const auto selected = runtime.store().selected();
+    return selected && *selected == *ctx.name;
+}
+
 void render_settings(Runtime& runtime, const Settings& settings, bool show_secrets,
                      const ConnectCheck* check) {
     Io& io = runtime.io();
     const auto& ctx = settings.context;
-    const auto selected = runtime.store().selected();
     if (ctx.name) {
         io.out << "Context \"" << *ctx.name << "\""
-               << (selected && *selected == *ctx.name ? " (selected)" : "") << "\n";
+               << (is_selected(runtime, settings) ? " (selected)" : "") << "\n";
         io.out << "  File: " << ctx.path.string() << "\n\n";
     } else {
         io.out << "No context in use (flags, NATS_* variables and defaults)\n\n";
@@ -97,10 +114,9 @@ void render_settings(Runtime& runtime, const Settings& settings, bool show_secre
 
 nlohmann::json settings_json(Runtime& runtime, const Settings& settings, bool show_secrets) {
     nlohmann::json doc = nlohmann::json::object();
-    const auto selected = runtime.store().selected();
     doc["name"] = settings.context.name ? nlohmann::json(*settings.context.name) : nullptr;
     doc["path"] = settings.context.name ? settings.context.path.string() : "";
-    doc["selected"] = settings.context.name && selected && *selected == *settings.context.name;
+    doc["selected"] = is_selected(runtime, settings);
     nlohmann::json origins = nlohmann::json::object();
     for (const auto& field : context_fields()) {
         const std::string& value = settings.values.*field.member;
@@ -119,7 +135,7 @@ nlohmann::json settings_json(Runtime& runtime, const Settings& settings, bool sh
 void show(Runtime& runtime, const Settings& settings, const ContextShowOptions& options) {
     std::optional<ConnectCheck> check;
     if (options.connect) {
-        check = try_connect(settings);
+        check = try_connect(runtime, settings);
     }
     if (options.json) {
         auto doc = settings_json(runtime, settings, options.show_secrets);
@@ -185,8 +201,11 @@ std::string read_text(const std::filesystem::path& path) {
     return buf.str();
 }
 
-// Runs `$EDITOR file` with the terminal; returns its exit status.
-int run_editor(const std::string& editor, const std::filesystem::path& file) {
+// Runs `$EDITOR file` with the terminal and returns its exit status. natty always outlives the
+// editor, so the caller can remove the private copy: Ctrl-C reaches the editor too and is its
+// business; SIGTERM (caught by `interrupt`) is passed on to the editor and ends the edit.
+int run_editor(const std::string& editor, const std::filesystem::path& file,
+               const InterruptGuard& interrupt, const std::string& name) {
     const pid_t pid = ::fork();
     if (pid < 0) {
         throw Error(ExitCode::failure, "cannot start the editor: fork failed");
@@ -198,18 +217,63 @@ int run_editor(const std::string& editor, const std::filesystem::path& file) {
         ::_exit(127);
     }
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    bool forwarded = false;
+    // Polled rather than blocking in waitpid, so a signal that arrives just before the wait
+    // is not missed.
+    for (;;) {
+        const pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid) {
+            break;
+        }
+        if (done < 0 && errno != EINTR) {
+            throw Error(ExitCode::failure, std::string("cannot wait for the editor: ") +
+                                               std::strerror(errno));
+        }
+        if (interrupt.signal_number() == SIGTERM && !forwarded) {
+            ::kill(pid, SIGTERM);
+            forwarded = true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (interrupt.signal_number() == SIGTERM || (interrupt.requested() && code != 0)) {
+        throw Error(ExitCode::interrupted,
+                    "context edit interrupted; context \"" + name + "\" is unchanged");
+    }
+    return code;
+}
+
+// The Go CLI resolves these in secrets and file settings when it connects (1Password, nsc,
+// environment variables, inline data, files); natty would take them literally.
+std::optional<std::string_view> go_resolver_scheme(std::string_view value) {
+    for (std::string_view scheme : {"op://", "nsc://", "env://", "data:", "file://"}) {
+        if (value.rfind(scheme, 0) == 0) {
+            return scheme;
+        }
+    }
+    return std::nullopt;
 }
 
 ContextData import_go_context(const nlohmann::json& doc, const std::string& name, Runtime& runtime) {
     ContextData data;
     for (const auto& field : context_fields()) {
         const auto it = doc.find(std::string(field.key));
-        if (it != doc.end() && it->is_string()) {
-            data.*field.member = it->get<std::string>();
+        if (it == doc.end() || !it->is_string()) {
+            continue;
         }
+        std::string value = it->get<std::string>();
+        const auto scheme = field.secret || field.path ? go_resolver_scheme(value) : std::nullopt;
+        if (scheme == "file://" && field.path) {
+            value.erase(0, scheme->size());
+        } else if (scheme) {
+            runtime.io().note("natty: warning: context \"" + name + "\": \"" +
+                              std::string(field.key) + "\" uses the Go CLI's " +
+                              std::string(*scheme) + " resolver, which natty does not support; "
+                              "not imported (set it with `natty context save " + name + " " +
+                              std::string(field.flag) + " ...`)");
+            continue;
+        }
+        data.*field.member = value;
     }
     for (const char* unsupported :
          {"nsc", "user_jwt", "user_seed", "socks_proxy", "jetstream_event_prefix"}) {
@@ -231,8 +295,8 @@ ContextData import_go_context(const nlohmann::json& doc, const std::string& name
 void run_context_save(const ContextSaveOptions& options, Runtime& runtime) {
     validate_context_name(options.name);
     auto& store = runtime.store();
-    ContextData data = store.exists(options.name) ? store.load(options.name) : ContextData{};
     const bool existed = store.exists(options.name);
+    ContextData data = existed ? store.load(options.name) : ContextData{};
     merge_context(data, runtime.flags().values);
     require_valid(data, runtime, options.name);
     store.save(options.name, data);
@@ -358,17 +422,13 @@ void run_context_show(const ContextShowOptions& options, Runtime& runtime) {
         show(runtime, runtime.settings(), options);
         return;
     }
-    validate_context_name(options.name);
     const auto selection = selection_of(runtime, options.name);
     show(runtime, resolve_settings(runtime.flags(), runtime.env(), selection), options);
 }
 
 void run_context_remove(const ContextRemoveOptions& options, Runtime& runtime) {
     auto& store = runtime.store();
-    validate_context_name(options.name);
-    if (!store.exists(options.name)) {
-        throw ConfigError("unknown context \"" + options.name + "\"", store.known_contexts_hint());
-    }
+    store.require(options.name);
     const auto selected = store.selected();
     if (selected && *selected == options.name) {
         if (!options.force) {
@@ -424,10 +484,12 @@ void run_context_edit(const std::string& name, Runtime& runtime) {
                    "ca, inbox_prefix, jetstream_domain, jetstream_api_prefix\nurl = \"" +
                    std::string(k_default_server) + "\"\n";
     }
+    // Installed before the private copy exists and removed after it is gone.
+    const InterruptGuard interrupt;
     PrivateTempDir temp(runtime.env());
     const auto file = temp.path() / (name + ".toml");
     write_file_atomic(file, original, 0600);
-    const int status = run_editor(editor, file);
+    const int status = run_editor(editor, file, interrupt, name);
     if (status != 0) {
         throw Error(ExitCode::failure, "the editor exited with status " + std::to_string(status) +
                                            "; context \"" + name + "\" is unchanged");
@@ -456,11 +518,7 @@ void run_context_validate(const ContextValidateOptions& options, Runtime& runtim
     if (options.name.empty()) {
         names = store.names();
     } else {
-        validate_context_name(options.name);
-        if (!store.exists(options.name)) {
-            throw ConfigError("unknown context \"" + options.name + "\"",
-                              store.known_contexts_hint());
-        }
+        store.require(options.name);
         names.push_back(options.name);
     }
     if (names.empty()) {
@@ -480,7 +538,7 @@ void run_context_validate(const ContextValidateOptions& options, Runtime& runtim
         }
         std::string line = name + ": ";
         if (problems.empty() && options.connect) {
-            const auto check = try_connect(context_only_settings(runtime, *selection));
+            const auto check = try_connect(runtime, context_only_settings(runtime, *selection));
             if (check.error) {
                 problems.emplace_back(check.error->what());
                 code = check.error->code();

@@ -14,7 +14,10 @@ ContextStore& Runtime::store() {
 
 const Settings& Runtime::settings() {
     if (!m_settings) {
-        m_settings = resolve_settings(m_flags, m_env, select_context(m_flags, m_env, store()));
+        // --no-context needs no configuration directory, so it works without HOME (cron, CI).
+        const ContextSelection selection =
+            m_flags.no_context ? ContextSelection{} : select_context(m_flags, m_env, store());
+        m_settings = resolve_settings(m_flags, m_env, selection);
     }
     return *m_settings;
 }

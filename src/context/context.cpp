@@ -83,7 +83,7 @@ const ContextField* find_context_field(std::string_view key) {
 }
 
 std::string to_toml(const ContextData& data) {
-    std::string out = "# natty connection context (see `man natty`, CONTEXTS)\n";
+    std::string out = "# natty connection context, see natty-context(1)\n";
     for (const auto& field : k_fields) {
         const std::string& value = data.*field.member;
         if (!value.empty()) {

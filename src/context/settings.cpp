@@ -51,9 +51,11 @@ ContextSelection select_context(const ConnectionFlags& flags, const Environment&
         requested = *selected;
         selection.chosen_by = "selected";
     }
+    // A value ending in .toml is a file if it names one or contains a slash (then it must exist).
     const std::filesystem::path as_path(requested);
-    if (as_path.extension() == ".toml" && requested.find('/') != std::string::npos) {
-        std::error_code ec;
+    std::error_code ec;
+    if (as_path.extension() == ".toml" && (requested.find('/') != std::string::npos ||
+                                           std::filesystem::is_regular_file(as_path, ec))) {
         if (!std::filesystem::is_regular_file(as_path, ec)) {
             throw ConfigError("context file " + requested + " does not exist");
         }
@@ -115,15 +117,17 @@ Settings resolve_settings(const ConnectionFlags& flags, const Environment& env,
         settings.origins.erase("user");
     }
     const std::string env_timeout = env.get("NATS_TIMEOUT");
+    std::string timeout_source = "--timeout";
     if (!flags.timeout.empty()) {
-        settings.timeout = parse_duration(flags.timeout, "--timeout");
+        settings.timeout = parse_duration(flags.timeout, timeout_source);
         settings.timeout_origin = "flag --timeout";
     } else if (!env_timeout.empty()) {
-        settings.timeout = parse_duration(env_timeout, "NATS_TIMEOUT");
+        timeout_source = "NATS_TIMEOUT";
+        settings.timeout = parse_duration(env_timeout, timeout_source);
         settings.timeout_origin = "env NATS_TIMEOUT";
     }
     if (settings.timeout <= Duration::zero()) {
-        throw UsageError("--timeout must be greater than zero");
+        throw UsageError(timeout_source + " must be greater than zero", "e.g. 500ms, 2s or 1m");
     }
     settings.connection_name =
         flags.connection_name.empty() ? "natty" : flags.connection_name;

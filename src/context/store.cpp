@@ -107,11 +107,15 @@ std::string ContextStore::known_contexts_hint() const {
     return "known contexts: " + list;
 }
 
-ContextData ContextStore::load(std::string_view name) const {
+void ContextStore::require(std::string_view name) const {
     validate_context_name(name);
     if (!exists(name)) {
         throw ConfigError("unknown context \"" + std::string(name) + "\"", known_contexts_hint());
     }
+}
+
+ContextData ContextStore::load(std::string_view name) const {
+    require(name);
     return load_file(path_of(name));
 }
 
@@ -137,13 +141,14 @@ void ContextStore::save(std::string_view name, const ContextData& data) {
 }
 
 void ContextStore::remove(std::string_view name) {
-    validate_context_name(name);
+    require(name);
     std::error_code ec;
-    if (!std::filesystem::remove(path_of(name), ec)) {
-        if (ec) {
-            throw ConfigError("cannot remove " + path_of(name).string() + ": " + ec.message());
-        }
-        throw ConfigError("unknown context \"" + std::string(name) + "\"", known_contexts_hint());
+    if (!std::filesystem::remove(path_of(name), ec) && ec) {
+        throw ConfigError("cannot remove " + path_of(name).string() + ": " + ec.message());
+    }
+    // `context previous` must not lead to a context that is gone.
+    if (previous() == name) {
+        write_pointer(m_root / "previous-context.txt", "");
     }
 }
 
@@ -178,10 +183,7 @@ std::optional<std::string> ContextStore::previous() const {
 }
 
 void ContextStore::select(std::string_view name) {
-    validate_context_name(name);
-    if (!exists(name)) {
-        throw ConfigError("unknown context \"" + std::string(name) + "\"", known_contexts_hint());
-    }
+    require(name);
     const auto current = selected();
     if (current && *current != name) {
         write_pointer(m_root / "previous-context.txt", *current);

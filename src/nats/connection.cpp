@@ -3,8 +3,13 @@
 #include <natty/net/probe.hpp>
 #include <natty/util/redact.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
+#include <unistd.h>
 #include <utility>
 
 namespace natty::nats {
@@ -110,18 +115,6 @@ std::string common_hostname(const std::vector<ServerUrl>& urls) {
     return host;
 }
 
-std::string phase_name(net::ProbeStage stage) {
-    switch (stage) {
-    case net::ProbeStage::dns: return "DNS";
-    case net::ProbeStage::tcp: return "TCP connect";
-    case net::ProbeStage::info: return "NATS handshake";
-    case net::ProbeStage::tls: return "TLS handshake";
-    case net::ProbeStage::handshake: return "NATS handshake";
-    case net::ProbeStage::done: break;
-    }
-    return "connect";
-}
-
 std::string certificate_summary(const net::ProbeResult& probe) {
     if (probe.chain.empty()) {
         return {};
@@ -132,13 +125,17 @@ std::string certificate_summary(const net::ProbeResult& probe) {
 }
 
 // Turns a failed natsConnection_Connect into an Error that says which server, which phase and
-// why, using a raw probe of the first server to find out what nats.c does not say.
+// why, using a raw probe of the first server to find out what nats.c does not say. The probe
+// only gets what is left of --timeout since `started`, so a failed connect never takes longer
+// than the timeout the user gave.
 [[noreturn]] void diagnose_connect_failure(natsStatus status, std::string detail,
-                                           const Settings& settings) {
+                                           const Settings& settings,
+                                           std::chrono::steady_clock::time_point started) {
     const auto urls = settings.servers();
     const ServerUrl& first = urls.front();
     std::string target = urls.size() == 1 ? first.redacted() : redact_url(settings.values.url);
     const std::string timeout = format_go_duration(settings.timeout);
+    const std::string phase = settings.tls_required() ? "TLS or NATS handshake" : "NATS handshake";
 
     if (status == NATS_CONNECTION_AUTH_FAILED) {
         std::string who = !settings.values.user.empty()
@@ -159,15 +156,50 @@ std::string certificate_summary(const net::ProbeResult& probe) {
                             ") but " + target + " does not offer TLS; nothing was sent",
                         "use the server's TLS port, or drop the TLS settings for a plain server");
     }
+    // nats-server closes a client that has not authenticated within its authorization timeout
+    // (2 s, or the TLS timeout + 1 s with TLS); nats.c passes that on as a plain error.
+    if (detail.find("Authentication Timeout") != std::string::npos) {
+        throw NatsError(NATS_NO_SERVER,
+                        "cannot connect to " + target +
+                            ": the server stopped waiting for natty to authenticate "
+                            "(Authentication Timeout)",
+                        "natty answers as soon as the server greets it, so the client machine "
+                        "was stalled or a credentials file was slow to read; try again, or raise "
+                        "the server's authorization { timeout }");
+    }
+    // nats.c reports a TCP connect that timed out as NATS_NO_SERVER: NATS_TIMEOUT means the
+    // server accepted the connection and then did not finish the handshake in time.
+    if (status == NATS_TIMEOUT) {
+        throw NatsError(NATS_NO_SERVER,
+                        "cannot connect to " + target + ": timed out after " + timeout +
+                            " in the " + phase + " phase",
+                        "the server accepted TCP but did not answer; raise --timeout if the "
+                        "link is slow");
+    }
 
     net::ProbeOptions probe_options;
-    probe_options.timeout = settings.timeout;
+    // At least a moment, so that a refused or unresolvable server is still told apart.
+    probe_options.timeout =
+        std::max<Duration>(settings.timeout - (std::chrono::steady_clock::now() - started),
+                           std::chrono::milliseconds(50));
     probe_options.ca_file = settings.values.ca;
     probe_options.cert_file = settings.values.cert;
     probe_options.key_file = settings.values.key;
     probe_options.force_tls = settings.tls_required();
     const net::ProbeResult probe = net::probe(first, probe_options);
 
+    // A server with `verify: true` closes the connection right after a TLS 1.3 handshake
+    // without a client certificate; nats.c then says "Expected 'PONG', got ''".
+    const auto info = nlohmann::json::parse(probe.server_info, nullptr, false);
+    if (probe.tls_attempted && probe.verified && settings.values.cert.empty() &&
+        info.is_object() && info.value("tls_verify", false)) {
+        throw NatsError(NATS_SSL_ERROR,
+                        "TLS failure with " + target +
+                            ": the server requires a client certificate (tls_verify) and none "
+                            "was given",
+                        "pass one with --tlscert FILE --tlskey FILE (or save them in the "
+                        "context)");
+    }
     if (status == NATS_SSL_ERROR || (probe.tls_attempted && !probe.verified)) {
         const std::string ca = settings.values.ca.empty()
                                    ? std::string("no CA configured, system trust store used")
@@ -188,31 +220,50 @@ std::string certificate_summary(const net::ProbeResult& probe) {
                         "a server that requires client certificates needs --tlscert/--tlskey");
     }
     if (probe.failed_at == net::ProbeStage::dns || probe.failed_at == net::ProbeStage::tcp) {
+        // The probe's own budget is only what was left: report the user's timeout instead.
+        const std::string why = probe.error.rfind("timed out", 0) == 0
+                                    ? "timed out after " + timeout + " in the TCP connect phase"
+                                    : probe.error;
         throw NatsError(NATS_NO_SERVER,
-                        "cannot connect to " + target + ": " + probe.error +
+                        "cannot connect to " + target + ": " + why +
                             (urls.size() > 1 ? " (first of " + std::to_string(urls.size()) +
                                                    " servers)"
                                              : ""),
                         "is the server running and the URL right? (--server, NATS_URL or "
                             "the context's url)");
     }
-    if (status == NATS_TIMEOUT || probe.failed_at == net::ProbeStage::info) {
-        throw NatsError(NATS_NO_SERVER,
-                        "cannot connect to " + target + ": timed out after " + timeout + " in the " +
-                            phase_name(probe.failed_at == net::ProbeStage::done
-                                           ? net::ProbeStage::info
-                                           : probe.failed_at) +
-                            " phase",
+    if (probe.failed_at == net::ProbeStage::info) {
+        throw NatsError(NATS_NO_SERVER, "cannot connect to " + target + ": " + probe.error,
                         "the server accepted TCP but did not answer; raise --timeout if the "
                             "link is slow");
     }
     throw NatsError(status, describe(status, "cannot connect to " + target, detail));
 }
 
+// nats.c would report a missing credentials file as a failed connect and a missing CA with
+// "(null)": check every file up front and say which setting named it.
+void require_readable_files(const Settings& settings) {
+    for (const auto& field : context_fields()) {
+        const std::string& path = settings.values.*field.member;
+        if (!field.path || path.empty() || ::access(path.c_str(), R_OK) == 0) {
+            continue;
+        }
+        const std::string why = std::strerror(errno);
+        const std::string origin = settings.origin(field.key);
+        throw ConfigError("cannot read " + std::string(field.label) + " file " + path + " (" +
+                              origin + "): " + why,
+                          settings.context.name && origin.rfind("context", 0) == 0
+                              ? "fix the path with `natty context edit " + *settings.context.name +
+                                    "`"
+                              : "check the path and its permissions");
+    }
+}
+
 } // namespace
 
 OptionsHandle build_options(const Settings& settings, const ConnectOptions& options,
                             Connection::State* state) {
+    require_readable_files(settings);
     auto opts = make<OptionsHandle>("create connection options", natsOptions_Create);
     natsOptions* o = opts.get();
     const auto urls = settings.servers();
@@ -311,10 +362,11 @@ Connection Connection::connect(const Settings& settings, ConnectOptions options)
                     ", timeout " + format_go_duration(settings.timeout) + ")");
     }
     natsConnection* raw = nullptr;
+    const auto started = std::chrono::steady_clock::now();
     const natsStatus status = natsConnection_Connect(&raw, opts.get());
     if (status != NATS_OK) {
         std::string detail = last_error_detail(status);
-        diagnose_connect_failure(status, std::move(detail), settings);
+        diagnose_connect_failure(status, std::move(detail), settings, started);
     }
     ConnectionHandle conn(raw);
     {

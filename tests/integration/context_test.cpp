@@ -6,9 +6,12 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
+#include <thread>
 
 using namespace natty::test;
 namespace fs = std::filesystem;
@@ -96,6 +99,20 @@ TEST_CASE("context save with the tutorial's flags connects over TLS with user an
     CHECK(nlohmann::json::parse(secrets.out)["password"] == "matchmaker");
 }
 
+TEST_CASE("context info --connect with --trace logs the connection, never the password",
+          "[context]") {
+    TempDir dir;
+    auto server = NatsServer::start({.users = {{"u", "tr4ce-pw", {}, {}}}}, dir.path());
+    Sandbox sandbox;
+    const auto result = sandbox.natty({"--trace", "-s", server->url(), "--user", "u",
+                                       "--password", "tr4ce-pw", "context", "info", "--connect"});
+    INFO(result.err);
+    CHECK(result.exit_code == 0);
+    CHECK(contains(result.err, ">>> connecting to " + server->url()));
+    CHECK(contains(result.err, ">>> connected to "));
+    CHECK_FALSE(contains(result.out + result.err, "tr4ce-pw"));
+}
+
 TEST_CASE("flags beat NATS_* variables, which beat the context, and info says so", "[context]") {
     Sandbox sandbox;
     REQUIRE(sandbox.natty({"context", "save", "prod", "--server", "nats://ctx:1", "--user", "u",
@@ -158,7 +175,7 @@ TEST_CASE("select, previous, unselect and ls track the selection", "[context]") 
     CHECK(contains(no_tty.err, "known contexts: alpha, beta"));
 }
 
-TEST_CASE("rm needs -f for the selected context; copy refuses to overwrite", "[context]") {
+TEST_CASE("rm needs -f for the selected context, and copy refuses to overwrite", "[context]") {
     Sandbox sandbox;
     REQUIRE(sandbox.natty({"context", "save", "a", "--server", "nats://h:1", "--select"})
                 .exit_code == 0);
@@ -169,8 +186,9 @@ TEST_CASE("rm needs -f for the selected context; copy refuses to overwrite", "[c
 
     const auto copied = sandbox.natty({"context", "copy", "a", "b", "--user", "copyuser"});
     REQUIRE(copied.exit_code == 0);
-    CHECK(nlohmann::json::parse(sandbox.natty({"context", "info", "b", "--json"}).out)["user"] ==
-          "copyuser");
+    // Saved as given (at connect time a user without a password is used as a token).
+    CHECK(contains(slurp(sandbox.context_file("b")), "user = \"copyuser\""));
+    CHECK(contains(slurp(sandbox.context_file("b")), "url = \"nats://h:1\""));
     const auto again = sandbox.natty({"context", "copy", "a", "b"});
     CHECK(again.exit_code == 3);
     CHECK(contains(again.err, "already exists"));
@@ -178,6 +196,10 @@ TEST_CASE("rm needs -f for the selected context; copy refuses to overwrite", "[c
     REQUIRE(sandbox.natty({"context", "rm", "-f", "a"}).exit_code == 0);
     CHECK_FALSE(fs::exists(sandbox.context_file("a")));
     CHECK_FALSE(fs::exists(sandbox.config_dir() / "natty" / "context.txt"));
+    // Unselecting remembered "a" as previous, but it is gone: previous does not lead there.
+    const auto previous = sandbox.natty({"context", "previous"});
+    CHECK(previous.exit_code == 3);
+    CHECK(contains(previous.err, "there is no previous context"));
     CHECK(sandbox.natty({"context", "rm", "b"}).exit_code == 0);
     CHECK(sandbox.natty({"context", "rm", "b"}).exit_code == 3);
 }
@@ -204,6 +226,28 @@ TEST_CASE("context edit validates the edited copy and removes it", "[context]") 
         CHECK(edited.exit_code == 3);
         CHECK(contains(edited.err, "unchanged"));
         CHECK_FALSE(contains(edited.err, "s3cret"));
+        CHECK(slurp(sandbox.context_file("prod")) == before);
+    }
+    SECTION("SIGTERM stops the editor, keeps the context and removes the copy") {
+        RunOptions options;
+        options.env = {{"EDITOR", "exec sleep 60;"}};
+        auto child = sandbox.spawn_natty({"context", "edit", "prod"}, options);
+        const auto edit_dirs = [&] {
+            std::size_t count = 0;
+            for (const auto& entry : fs::directory_iterator(sandbox.dir())) {
+                count += contains(entry.path().filename().string(), "natty-edit") ? 1U : 0U;
+            }
+            return count;
+        };
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (edit_dirs() == 0 && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        REQUIRE(edit_dirs() == 1);
+        child->signal(SIGTERM);
+        const auto result = child->wait(std::chrono::seconds(20));
+        CHECK(result.exit_code == 130);
+        CHECK(contains(result.err, "context \"prod\" is unchanged"));
         CHECK(slurp(sandbox.context_file("prod")) == before);
     }
     SECTION("no editor is a configuration error with a way out") {
@@ -238,11 +282,22 @@ TEST_CASE("import brings over the Go CLI's JSON contexts", "[context]") {
         "tls_first":false})";
     std::ofstream(go_dir / "jwt.json") << R"({"url":"nats://j","user_jwt":"eyJ..."})";
     std::ofstream(go_dir / "broken.json") << "{not json";
+    // Values the Go CLI resolves at connect time must not become literal passwords or paths.
+    std::ofstream(go_dir / "vault.json") << R"({"url":"nats://v","user":"bob",
+        "password":"op://Private/nats/password","nkey":"file:///keys/bob.nk",
+        "token":"env://NATS_BOB_TOKEN"})";
     const auto result = sandbox.natty({"context", "import"});
     INFO(result.err);
     REQUIRE(result.exit_code == 0);
-    CHECK(contains(result.out, "Imported 2 contexts, skipped 1"));
+    CHECK(contains(result.out, "Imported 3 contexts, skipped 1"));
     CHECK(contains(result.err, "user_jwt"));
+    CHECK(contains(result.err, "\"password\" uses the Go CLI's op:// resolver"));
+    CHECK(contains(result.err, "\"token\" uses the Go CLI's env:// resolver"));
+    const std::string vault = slurp(sandbox.context_file("vault"));
+    CHECK(contains(vault, "user = \"bob\""));
+    CHECK(contains(vault, "nkey = \"/keys/bob.nk\""));
+    CHECK_FALSE(contains(vault, "password"));
+    CHECK_FALSE(contains(vault, "token"));
     const auto doc = nlohmann::json::parse(
         sandbox.natty({"context", "info", "prod", "--json", "--show-secrets"}).out);
     CHECK(doc["description"] == "Go prod");
@@ -263,6 +318,41 @@ TEST_CASE("the context option takes a path to a .toml file", "[context]") {
         sandbox.natty({"--context", file.string(), "context", "info", "--json"}).out);
     CHECK(doc["url"] == "nats://from-file:7");
     CHECK(doc["name"] == "elsewhere");
+    // Relative to the working directory, without a slash.
+    const auto relative =
+        sandbox.natty({"--context", "elsewhere.toml", "context", "info", "--json"},
+                      RunOptions{.cwd = sandbox.dir()});
+    INFO(relative.err);
+    REQUIRE(relative.exit_code == 0);
+    CHECK(nlohmann::json::parse(relative.out)["url"] == "nats://from-file:7");
+    // A selected stored context of the same name is a different context.
+    REQUIRE(sandbox.natty({"context", "save", "elsewhere", "--server", "nats://stored:1",
+                           "--select"})
+                .exit_code == 0);
+    const auto from_file = nlohmann::json::parse(
+        sandbox.natty({"--context", file.string(), "context", "info", "--json"}).out);
+    CHECK(from_file["url"] == "nats://from-file:7");
+    CHECK(from_file["selected"] == false);
+    CHECK(nlohmann::json::parse(sandbox.natty({"context", "info", "--json"}).out)["selected"] ==
+          true);
+}
+
+TEST_CASE("the no-context flag needs neither HOME nor XDG_CONFIG_HOME", "[context]") {
+    TempDir dir;
+    auto server = NatsServer::start({}, dir.path());
+    const std::vector<std::string> no_home{"env", "-u", "HOME", "-u", "XDG_CONFIG_HOME",
+                                           natty_bin()};
+    auto args = no_home;
+    args.insert(args.end(), {"--no-context", "-s", server->url(), "context", "info", "--connect"});
+    const auto result = run(args);
+    INFO(result.err);
+    CHECK(result.exit_code == 0);
+    CHECK(contains(result.out, "Connection: OK"));
+    args = no_home;
+    args.insert(args.end(), {"-s", server->url(), "context", "info"});
+    const auto without_flag = run(args);
+    CHECK(without_flag.exit_code == 3);
+    CHECK(contains(without_flag.err, "neither XDG_CONFIG_HOME nor HOME is set"));
 }
 
 TEST_CASE("a context readable by others is warned about and fixed on save", "[context]") {

@@ -158,6 +158,10 @@ TEST_CASE("settings precedence is flag > env > context > default", "[settings]")
                   .timeout == std::chrono::seconds(2));
         flags.timeout = "soon";
         CHECK_THROWS_AS(resolve_settings(flags, Environment{}, {}), UsageError);
+        // A zero timeout names where it came from.
+        CHECK_THROWS_WITH(resolve_settings(ConnectionFlags{}, Environment({{"NATS_TIMEOUT", "0"}}),
+                                           {}),
+                          "NATS_TIMEOUT must be greater than zero");
     }
     SECTION("a user without a password is a token, as in the Go CLI") {
         flags.values.user = "s3cret-token";

@@ -30,6 +30,9 @@ public:
     // Valid names with a .toml file, sorted.
     std::vector<std::string> names() const;
     bool exists(std::string_view name) const;
+    // Throws UsageError for an invalid name, ConfigError naming the known contexts if there is
+    // no such context.
+    void require(std::string_view name) const;
 
     // Loads a context by name; ConfigError naming the known contexts if it does not exist.
     ContextData load(std::string_view name) const;
@@ -37,6 +40,7 @@ public:
     ContextData load_file(const std::filesystem::path& path) const;
 
     void save(std::string_view name, const ContextData& data);
+    // Removes the file, and the previous-context pointer if it names this context.
     void remove(std::string_view name);
 
     std::optional<std::string> selected() const;
