@@ -3,21 +3,17 @@
 #include <natty/nats/connection.hpp>
 #include <natty/nats/error.hpp>
 #include <natty/nats/handle.hpp>
+#include <natty/net/socket.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/duration.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <ctime>
-#include <memory>
 
 namespace natty {
 namespace {
@@ -39,15 +35,6 @@ struct UrlReport {
     std::string url; // redacted, as configured
     std::vector<Target> targets;
 };
-
-template <auto Fn>
-struct Free {
-    template <typename T>
-    void operator()(T* p) const noexcept {
-        Fn(p);
-    }
-};
-using AddrInfoPtr = std::unique_ptr<addrinfo, Free<freeaddrinfo>>;
 
 long parse_iterations(const std::string& text) {
     long value = 0;
@@ -75,34 +62,13 @@ std::vector<std::string> resolve(const ServerUrl& url, std::string& error) {
     if (url.host_is_ip()) {
         return {url.host};
     }
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* raw = nullptr;
-    const int rc = ::getaddrinfo(url.host.c_str(), std::to_string(url.port).c_str(), &hints, &raw);
-    const AddrInfoPtr list(raw);
-    if (rc != 0) {
-        error = "cannot resolve host \"" + url.host + "\": " + ::gai_strerror(rc);
-        return {};
-    }
+    const net::AddrInfoPtr list = net::resolve_tcp(url.host, url.port, error);
     std::vector<std::string> addresses;
     for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
-        char buf[INET6_ADDRSTRLEN] = {};
-        if (ai->ai_family == AF_INET) {
-            ::inet_ntop(AF_INET,
-                        &reinterpret_cast<const sockaddr_in*>(ai->ai_addr)->sin_addr,
-                        buf,
-                        sizeof buf);
-        } else if (ai->ai_family == AF_INET6) {
-            ::inet_ntop(AF_INET6,
-                        &reinterpret_cast<const sockaddr_in6*>(ai->ai_addr)->sin6_addr,
-                        buf,
-                        sizeof buf);
-        } else {
-            continue;
-        }
-        if (std::find(addresses.begin(), addresses.end(), buf) == addresses.end()) {
-            addresses.emplace_back(buf);
+        std::string address = net::address_text(ai->ai_addr);
+        if (!address.empty()
+            && std::find(addresses.begin(), addresses.end(), address) == addresses.end()) {
+            addresses.push_back(std::move(address));
         }
     }
     return addresses;

@@ -1,4 +1,5 @@
 #include <natty/net/probe.hpp>
+#include <natty/net/socket.hpp>
 
 #include <nlohmann/json.hpp>
 #include <openssl/bio.h>
@@ -13,69 +14,26 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <fcntl.h>
 #include <memory>
 #include <string_view>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 namespace natty::net {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-template <auto Fn>
-struct Free {
-    template <typename T>
-    void operator()(T* p) const noexcept {
-        Fn(p);
-    }
-};
 using SslCtxPtr = std::unique_ptr<SSL_CTX, Free<SSL_CTX_free>>;
 using SslPtr = std::unique_ptr<SSL, Free<SSL_free>>;
 using BioPtr = std::unique_ptr<BIO, Free<BIO_free>>;
 using X509Ptr = std::unique_ptr<X509, Free<X509_free>>;
 using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Free<GENERAL_NAMES_free>>;
-using AddrInfoPtr = std::unique_ptr<addrinfo, Free<freeaddrinfo>>;
-
-// Owns a socket descriptor.
-class Socket {
-public:
-    explicit Socket(int fd = -1) : m_fd(fd) {}
-    Socket(const Socket&) = delete;
-    Socket& operator=(const Socket&) = delete;
-    Socket(Socket&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
-    Socket& operator=(Socket&& other) noexcept {
-        std::swap(m_fd, other.m_fd);
-        return *this;
-    }
-    ~Socket() {
-        if (m_fd >= 0) {
-            ::close(m_fd);
-        }
-    }
-    int fd() const { return m_fd; }
-
-private:
-    int m_fd;
-};
 
 int remaining_ms(Clock::time_point deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     return left.count() <= 0 ? 0 : static_cast<int>(std::min<long long>(left.count(), 1 << 30));
-}
-
-std::string address_text(const sockaddr* sa) {
-    char buf[INET6_ADDRSTRLEN] = {};
-    if (sa->sa_family == AF_INET) {
-        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof buf);
-    } else if (sa->sa_family == AF_INET6) {
-        ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf,
-                    sizeof buf);
-    }
-    return buf;
 }
 
 std::string seconds_text(Duration d) {
@@ -473,16 +431,10 @@ ProbeResult probe(const ServerUrl& url, const ProbeOptions& options) {
     const auto deadline = Clock::now() + options.timeout;
 
     auto start = Clock::now();
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* raw = nullptr;
-    const int gai = ::getaddrinfo(url.host.c_str(), std::to_string(url.port).c_str(), &hints, &raw);
-    AddrInfoPtr addresses(raw);
+    const AddrInfoPtr addresses = resolve_tcp(url.host, url.port, result.error);
     result.dns_time = Clock::now() - start;
-    if (gai != 0) {
+    if (!addresses) {
         result.failed_at = ProbeStage::dns;
-        result.error = "cannot resolve host \"" + url.host + "\": " + ::gai_strerror(gai);
         return result;
     }
     for (const addrinfo* ai = addresses.get(); ai != nullptr; ai = ai->ai_next) {
