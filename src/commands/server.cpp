@@ -1,14 +1,21 @@
+#include "messaging.hpp"
+
+#include <natty/commands/kv.hpp>
 #include <natty/commands/server.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/connection.hpp>
 #include <natty/nats/error.hpp>
 #include <natty/nats/handle.hpp>
 #include <natty/nats/jetstream.hpp>
+#include <natty/nats/kv.hpp>
+#include <natty/nats/message.hpp>
+#include <natty/nats/subscription.hpp>
 #include <natty/net/probe.hpp>
 #include <natty/output/check.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/atomic_file.hpp>
 #include <natty/util/duration.hpp>
+#include <natty/util/template.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -432,6 +439,27 @@ void run_check_connection(const ConnectionCheckOptions& options, Runtime& runtim
     emit_check(result, format, options.output, runtime);
 }
 
+namespace {
+
+// The --key part of the kv check: present with a value, else why not.
+void check_kv_key(CheckResult& result, nats::KvBucket& bucket, const std::string& key,
+                  Duration timeout) {
+    if (const auto record = bucket.get(key)) {
+        result.ok("key " + key + " found at revision " + std::to_string(record->revision));
+        return;
+    }
+    const auto history = bucket.history(key, timeout);
+    if (history.empty()) {
+        result.critical("key " + key + " not found");
+        return;
+    }
+    const auto& last = history.back();
+    result.critical("key " + key + " is " + (last.op == nats::KvOp::purge ? "purged" : "deleted")
+                    + " (revision " + std::to_string(last.revision) + ")");
+}
+
+} // namespace
+
 void run_check_kv(const KvCheckOptions& options, Runtime& runtime) {
     CheckResult result(options.bucket.empty() ? "KV" : options.bucket, "kv");
     const CheckFormat format = check_format(options.output, result);
@@ -439,8 +467,17 @@ void run_check_kv(const KvCheckOptions& options, Runtime& runtime) {
     const auto crit = number_threshold(options.values_critical, "--values-critical", result);
     if (options.bucket.empty()) {
         result.unknown("--bucket is required");
+    } else if (const std::string problem = kv_bucket_problem(options.bucket); !problem.empty()) {
+        result.unknown("invalid --bucket: " + problem);
     }
-    if (result.has_unknown() || settings_or_unknown(runtime, result) == nullptr) {
+    if (!options.key.empty()) {
+        if (const std::string problem = kv_key_problem(options.key); !problem.empty()) {
+            result.unknown("invalid --key: " + problem);
+        }
+    }
+    const Settings* settings =
+        result.has_unknown() ? nullptr : settings_or_unknown(runtime, result);
+    if (settings == nullptr) {
         emit_check(result, format, options.output, runtime);
         return;
     }
@@ -451,66 +488,37 @@ void run_check_kv(const KvCheckOptions& options, Runtime& runtime) {
     }
     try {
         nats::JetStream js(*conn);
-        kvStore* raw_kv = nullptr;
-        const natsStatus status = js_KeyValue(&raw_kv, js.get(), options.bucket.c_str());
-        const nats::KvStoreHandle kv(raw_kv);
-        if (status == NATS_NOT_FOUND) {
-            result.critical("bucket " + options.bucket + " not found");
-        } else if (status == NATS_NO_RESPONDERS) {
-            nats::throw_jetstream_error(
-                status, static_cast<jsErrCode>(0), "open bucket " + options.bucket);
-        } else {
-            nats::check(status, "open bucket " + options.bucket);
+        const auto stream = nats::kv_bucket_stream(js, options.bucket);
+        if (!stream) {
+            throw Error(ExitCode::not_found, "bucket " + options.bucket + " not found");
         }
-        if (kv) {
-            const auto kv_status = nats::make<nats::KvStatusHandle>(
-                "read status of bucket " + options.bucket, kvStore_Status, kv.get());
-            const auto values = static_cast<double>(kvStatus_Values(kv_status.get()));
-            const CheckStatus values_status = output::classify(values, warn, crit);
-            std::string text = "bucket " + options.bucket + " has "
-                               + std::to_string(kvStatus_Values(kv_status.get())) + " values";
-            if (values_status != CheckStatus::ok) {
-                const double threshold = values_status == CheckStatus::critical ? *crit : *warn;
-                char buf[32];
-                std::snprintf(buf, sizeof buf, "%0.0f", threshold);
-                text += " (threshold " + std::string(buf) + ")";
-            }
-            result.add(values_status, text);
-            result.perf({"values", values, "", warn, crit, "How many values the bucket holds"});
-            jsStreamInfo* raw_info = nullptr;
-            jsErrCode code = static_cast<jsErrCode>(0);
-            const std::string stream = "KV_" + options.bucket;
-            if (js_GetStreamInfo(&raw_info, js.get(), stream.c_str(), nullptr, &code) == NATS_OK) {
-                const nats::StreamInfoHandle info(raw_info);
-                result.perf({"bytes",
-                             static_cast<double>(info->State.Bytes),
-                             "B",
-                             {},
-                             {},
-                             "Bytes stored in the bucket"});
-            }
-            result.perf({"replicas",
-                         static_cast<double>(kvStatus_Replicas(kv_status.get())),
-                         "",
-                         {},
-                         {},
-                         "Replicas of the bucket"});
-            if (!options.key.empty()) {
-                kvEntry* raw_entry = nullptr;
-                const natsStatus get = kvStore_Get(&raw_entry, kv.get(), options.key.c_str());
-                const nats::KvEntryHandle entry(raw_entry);
-                if (get == NATS_NOT_FOUND) {
-                    result.critical("key " + options.key + " not found");
-                } else if (get != NATS_OK) {
-                    result.critical(nats::describe(
-                        get, "read key " + options.key, nats::last_error_detail(get)));
-                } else if (kvEntry_Operation(entry.get()) != kvOp_Put) {
-                    result.critical("key " + options.key + " is deleted or purged");
-                } else {
-                    result.ok("key " + options.key + " found at revision "
-                              + std::to_string(kvEntry_Revision(entry.get())));
-                }
-            }
+        const std::uint64_t count = stream->State.Msgs;
+        const auto values = static_cast<double>(count);
+        const CheckStatus values_status = output::classify(values, warn, crit);
+        std::string text = "bucket " + options.bucket + " has " + std::to_string(count) + " values";
+        if (values_status != CheckStatus::ok) {
+            const double threshold = values_status == CheckStatus::critical ? *crit : *warn;
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%0.0f", threshold);
+            text += " (threshold " + std::string(buf) + ")";
+        }
+        result.add(values_status, text);
+        result.perf({"values", values, "", warn, crit, "How many values the bucket holds"});
+        result.perf({"bytes",
+                     static_cast<double>(stream->State.Bytes),
+                     "B",
+                     {},
+                     {},
+                     "Bytes stored in the bucket"});
+        result.perf({"replicas",
+                     static_cast<double>(stream->Config != nullptr ? stream->Config->Replicas : 1),
+                     "",
+                     {},
+                     {},
+                     "Replicas of the bucket"});
+        if (!options.key.empty()) {
+            auto bucket = nats::KvBucket::open(js, options.bucket);
+            check_kv_key(result, bucket, options.key, settings->timeout);
         }
     } catch (const Error& e) {
         result.critical(e.what());
@@ -641,8 +649,8 @@ void run_check_request(const RequestCheckOptions& options, Runtime& runtime) {
                                                      options.payload.data(),
                                                      static_cast<int>(options.payload.size()),
                                                      to_millis(settings->timeout));
-    const nats::MessageHandle reply(raw);
     const Duration elapsed = Clock::now() - start;
+    const nats::Message reply{nats::MessageHandle(raw)};
     if (status == NATS_NO_RESPONDERS) {
         result.critical("no responders on " + options.subject);
     } else if (status == NATS_TIMEOUT) {
@@ -656,9 +664,8 @@ void run_check_request(const RequestCheckOptions& options, Runtime& runtime) {
         result.critical(nats::describe(
             status, "request to " + options.subject + " failed", nats::last_error_detail(status)));
     } else {
-        const std::string body(natsMsg_GetData(reply.get()),
-                               static_cast<std::size_t>(natsMsg_GetDataLength(reply.get())));
-        if (pattern && !std::regex_search(body, *pattern)) {
+        const std::string_view body = reply.data();
+        if (pattern && !std::regex_search(body.begin(), body.end(), *pattern)) {
             result.critical("response does not match regular expression " + options.match_payload);
         } else {
             classify_time(result, elapsed, warn, crit, "Valid response", "response time exceeded");

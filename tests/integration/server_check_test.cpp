@@ -536,6 +536,8 @@ TEST_CASE("check kv: bucket, value count and key", "[check][kv]") {
         REQUIRE(kvStore_PutString(nullptr, kv.get(), "a", "1") == NATS_OK);
         REQUIRE(kvStore_PutString(nullptr, kv.get(), "b", "2") == NATS_OK);
         REQUIRE(kvStore_Delete(kv.get(), "b") == NATS_OK);
+        REQUIRE(kvStore_PutString(nullptr, kv.get(), "c", "3") == NATS_OK);
+        REQUIRE(kvStore_Purge(kv.get(), "c", nullptr) == NATS_OK);
     }
     Sandbox sandbox;
     const std::vector<std::string> base = {"-s", server->url(), "server", "check", "kv"};
@@ -547,7 +549,10 @@ TEST_CASE("check kv: bucket, value count and key", "[check][kv]") {
 
     const auto deleted = check(sandbox, concat(base, {"--bucket", "CONFIG", "--key", "b"}));
     CHECK(deleted.exit_code == k_critical);
-    CHECK(matches(deleted.out, "Crit:key b (not found|is deleted or purged)"));
+    CHECK(contains(deleted.out, "Crit:key b is deleted (revision 3)"));
+    const auto purged = check(sandbox, concat(base, {"--bucket", "CONFIG", "--key", "c"}));
+    CHECK(purged.exit_code == k_critical);
+    CHECK(contains(purged.out, "Crit:key c is purged (revision 5)"));
 
     const auto missing_key = check(sandbox, concat(base, {"--bucket", "CONFIG", "--key", "zz"}));
     CHECK(missing_key.exit_code == k_critical);
@@ -559,7 +564,11 @@ TEST_CASE("check kv: bucket, value count and key", "[check][kv]") {
 
     const auto none = check(sandbox, concat(base, {"--bucket", "NOPE"}));
     CHECK(none.exit_code == k_critical);
-    CHECK(contains(none.out, "Crit:bucket NOPE not found"));
+    CHECK(none.out == "CRITICAL NOPE Crit:bucket NOPE not found\n");
+
+    const auto bad_key = check(sandbox, concat(base, {"--bucket", "CONFIG", "--key", "a b"}));
+    CHECK(bad_key.exit_code == k_unknown);
+    CHECK(contains(bad_key.out, "Unknown:invalid --key: key \"a b\""));
 
     const auto usage = check(sandbox, base);
     CHECK(usage.exit_code == k_unknown);
