@@ -56,6 +56,11 @@ std::string percent_text(double pct) {
     return buf;
 }
 
+// An UNKNOWN message from a usage or configuration error: what was wrong, then what to do.
+std::string unknown_text(const Error& e) {
+    return e.hint().empty() ? std::string(e.what()) : std::string(e.what()) + " (" + e.hint() + ")";
+}
+
 // A duration threshold flag: empty = off; malformed = UNKNOWN naming the flag.
 std::optional<double>
 duration_threshold(const std::string& text, const std::string& flag, CheckResult& result) {
@@ -65,7 +70,7 @@ duration_threshold(const std::string& text, const std::string& flag, CheckResult
     try {
         return seconds_of(parse_duration(text, flag));
     } catch (const Error& e) {
-        result.unknown(e.what());
+        result.unknown(unknown_text(e));
         return std::nullopt;
     }
 }
@@ -115,7 +120,7 @@ const Settings* settings_or_unknown(Runtime& runtime, CheckResult& result) {
     try {
         return &runtime.settings();
     } catch (const Error& e) {
-        result.unknown(e.what());
+        result.unknown(unknown_text(e));
         return nullptr;
     }
 }

@@ -272,7 +272,7 @@ TEST_CASE("a threshold that is not a duration is UNKNOWN before any connection",
         "-s", "nats://127.0.0.1:1", "server", "check", "connection", "--rtt-warn", "fast"};
     const auto nagios = check(sandbox, base);
     CHECK(nagios.exit_code == k_unknown);
-    CHECK(matches(nagios.out, "^UNKNOWN Connection Unknown:.*--rtt-warn.*fast"));
+    CHECK(matches(nagios.out, "^UNKNOWN Connection Unknown:.*--rtt-warn.*fast.*e\\.g\\. 500ms"));
 
     const auto json = check(sandbox, concat(base, {"--format", "json"}));
     CHECK(json.exit_code == k_unknown);
