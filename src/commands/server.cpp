@@ -158,6 +158,18 @@ net::ProbeOptions probe_options_for(const Settings& settings) {
     return options;
 }
 
+// The connection check's one critical message after a failed connect, naming the phase that
+// failed when the probe found it.
+void connection_failed(CheckResult& result, const std::string& reason, const net::ProbeResult& probe) {
+    const std::string phase = phase_label(probe.failed_at);
+    if (phase.empty()) {
+        result.critical("connection failed: " + reason);
+        return;
+    }
+    result.critical("connection failed: " + reason + " (failed phase: " + phase + ")");
+    result.extra("failed_phase", phase);
+}
+
 // Connects for a check; on failure records `connection failed: <reason>` and returns nullopt.
 std::optional<nats::Connection> connect_for_check(Runtime& runtime, CheckResult& result) {
     try {
@@ -201,50 +213,49 @@ std::string random_payload(std::size_t size) {
     return payload;
 }
 
-// The Go CLI's round trip: publish 100 random bytes to a fresh inbox we subscribe to, and time
-// until they come back. Returns the time or records a critical message.
+// The Go CLI's round trip: publish 100 random bytes to a fresh inbox (under --inbox-prefix) we
+// subscribe to, and time until they come back. Returns the time or records a critical message.
 std::optional<Duration>
-self_round_trip(nats::Connection& conn, Duration timeout, CheckResult& result) {
-    natsInbox* raw_inbox = nullptr;
-    if (natsInbox_Create(&raw_inbox) != NATS_OK) {
-        result.critical("could not create an inbox");
-        return std::nullopt;
-    }
-    const nats::InboxHandle inbox(raw_inbox);
-    const std::string subject = raw_inbox;
+self_round_trip(nats::Connection& conn, const Settings& settings, CheckResult& result) {
+    const std::string& prefix = settings.values.inbox_prefix;
+    std::mt19937_64 rng{std::random_device{}()};
+    const std::string subject = (prefix.empty() ? std::string("_INBOX") : prefix) + "."
+                                + new_id(rng);
     const std::string payload = random_payload(100);
     const auto start = Clock::now();
-    natsSubscription* raw_sub = nullptr;
-    natsStatus status = natsConnection_SubscribeSync(&raw_sub, conn.get(), subject.c_str());
-    const nats::SubscriptionHandle sub(raw_sub);
-    if (status == NATS_OK) {
-        status = natsSubscription_AutoUnsubscribe(sub.get(), 1);
-    }
-    if (status != NATS_OK) {
-        result.critical(nats::describe(
-            status, "could not subscribe to " + subject, nats::last_error_detail(status)));
+    std::optional<nats::Subscription> sub;
+    try {
+        sub.emplace(nats::Subscription::subscribe(conn, subject));
+        messaging::publish(conn, subject, {}, payload, {});
+    } catch (const Error& e) {
+        result.critical(std::string("could not round-trip a message: ") + e.what());
         return std::nullopt;
     }
-    status = natsConnection_Publish(
-        conn.get(), subject.c_str(), payload.data(), static_cast<int>(payload.size()));
-    if (status != NATS_OK) {
-        result.critical(nats::describe(
-            status, "could not publish to " + subject, nats::last_error_detail(status)));
+    // Waits in slices so a permission error reported meanwhile ends the wait at once.
+    const auto deadline = start + settings.timeout;
+    std::optional<nats::Message> msg;
+    std::optional<nats::AsyncError> denied;
+    try {
+        while (!msg && !denied && !sub->finished() && Clock::now() < deadline) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+            msg = sub->next(std::min(left, std::chrono::milliseconds(50)));
+            denied = conn.take_async_error();
+        }
+    } catch (const Error& e) {
+        result.critical("did not receive from " + subject + ": " + e.what());
         return std::nullopt;
     }
-    natsMsg* raw_msg = nullptr;
-    status = natsSubscription_NextMsg(&raw_msg, sub.get(), to_millis(timeout));
-    const nats::MessageHandle msg(raw_msg);
-    if (status != NATS_OK) {
+    if (!msg) {
         result.critical("did not receive from " + subject + ": "
-                        + (status == NATS_TIMEOUT ? "timeout after " + format_go_duration(timeout)
-                                                  : std::string(natsStatus_GetText(status))));
+                        + (denied ? denied->text + " (a user limited to other inboxes needs "
+                                                   "--inbox-prefix)"
+                           : sub->finished() ? std::string("the connection closed")
+                                             : "timeout after "
+                                                   + format_go_duration(settings.timeout)));
         return std::nullopt;
     }
     const Duration elapsed = Clock::now() - start;
-    const std::string_view got(natsMsg_GetData(msg.get()),
-                               static_cast<std::size_t>(natsMsg_GetDataLength(msg.get())));
-    if (got != payload) {
+    if (msg->data() != payload) {
         result.critical("did not receive expected message");
         return std::nullopt;
     }
@@ -368,19 +379,30 @@ void run_check_connection(const ConnectionCheckOptions& options, Runtime& runtim
         return;
     }
     const net::ProbeOptions probe_options = probe_options_for(*settings);
+    const auto servers = settings->servers();
 
-    const auto start = Clock::now();
-    auto conn = connect_for_check(runtime, result);
-    if (!conn) {
-        // Say which phase failed, from a raw probe of the first server.
-        const auto probe = net::probe(settings->servers().front(), probe_options);
-        if (const std::string phase = phase_label(probe.failed_at); !phase.empty()) {
-            std::vector<std::string> messages = result.critical_messages();
-            CheckResult failed("Connection", "connections");
-            failed.critical(messages.front() + " (failed phase: " + phase + ")");
-            failed.extra("failed_phase", phase);
-            result = failed;
+    // Where the time goes, phase by phase. With one server, a probe that ran out of time is the
+    // answer already: nats.c would only wait as long again (and its diagnosis once more).
+    std::optional<net::ProbeResult> probe;
+    if (servers.size() == 1) {
+        probe = net::probe(servers.front(), probe_options);
+        if (probe->timed_out) {
+            connection_failed(
+                result, "cannot connect to " + servers.front().redacted() + ": " + probe->error,
+                *probe);
+            emit_check(result, format, options.output, runtime);
+            return;
         }
+    }
+    const auto start = Clock::now();
+    std::optional<nats::Connection> conn;
+    try {
+        conn.emplace(runtime.connect());
+    } catch (const Error& e) {
+        if (!probe) {
+            probe = net::probe(servers.front(), probe_options);
+        }
+        connection_failed(result, e.what(), *probe);
         emit_check(result, format, options.output, runtime);
         return;
     }
@@ -402,7 +424,7 @@ void run_check_connection(const ConnectionCheckOptions& options, Runtime& runtim
         result.critical(std::string("rtt failed: ") + e.what());
     }
 
-    const auto round_trip = self_round_trip(*conn, settings->timeout, result);
+    const auto round_trip = self_round_trip(*conn, *settings, result);
     if (round_trip) {
         char text[64];
         std::snprintf(text, sizeof text, "round trip took %fs", seconds_of(*round_trip));
@@ -432,14 +454,15 @@ void run_check_connection(const ConnectionCheckOptions& options, Runtime& runtim
                      "Time taken for a full Request-Reply operation"});
     }
 
-    // Where the time went: the same server again, phase by phase.
-    const auto urls = parse_server_list(url);
-    const auto probe = net::probe(urls.front(), probe_options);
-    if (probe.failed_at == net::ProbeStage::done) {
-        add_phase_perfdata(result, probe);
+    if (!probe) {
+        // Of several servers, the one nats.c picked.
+        probe = net::probe(parse_server_list(url).front(), probe_options);
+    }
+    if (probe->failed_at == net::ProbeStage::done) {
+        add_phase_perfdata(result, *probe);
     }
     if (expiry_warn || expiry_crit) {
-        check_tls_expiry(result, probe, expiry_warn, expiry_crit);
+        check_tls_expiry(result, *probe, expiry_warn, expiry_crit);
     }
     emit_check(result, format, options.output, runtime);
 }

@@ -33,18 +33,36 @@ using BioPtr = std::unique_ptr<BIO, Free<BIO_free>>;
 using X509Ptr = std::unique_ptr<X509, Free<X509_free>>;
 using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Free<GENERAL_NAMES_free>>;
 
-int remaining_ms(Clock::time_point deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    return left.count() <= 0 ? 0 : static_cast<int>(std::min<long long>(left.count(), 1 << 30));
-}
-
 std::string seconds_text(Duration d) {
     return format_go_duration(std::chrono::duration_cast<std::chrono::milliseconds>(d));
 }
 
+// The one deadline every stage of a probe shares; remembers whether a stage ran out of time.
+class Deadline {
+public:
+    explicit Deadline(Duration length) : m_at(Clock::now() + length), m_length(length) {}
+
+    // Milliseconds left for poll(), rounded up so a poll that times out has reached the deadline.
+    int remaining_ms() const {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(m_at - Clock::now());
+        return left.count() <= 0 ? 0 : static_cast<int>(std::min<long long>(left.count(), 1 << 30));
+    }
+    // Records the timeout and says so: "timed out after 1s <doing>".
+    std::string expired(std::string_view doing) {
+        m_expired = true;
+        return "timed out after " + seconds_text(m_length)
+               + (doing.empty() ? std::string() : " " + std::string(doing));
+    }
+    bool was_expired() const { return m_expired; }
+
+private:
+    Clock::time_point m_at;
+    Duration m_length;
+    bool m_expired = false;
+};
+
 // Non-blocking connect bounded by the deadline; returns the socket or sets `error`.
-Socket connect_one(const addrinfo* ai, Clock::time_point deadline, Duration timeout,
-                   std::string& error) {
+Socket connect_one(const addrinfo* ai, Deadline& deadline, std::string& error) {
     Socket sock(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
                          ai->ai_protocol));
     if (sock.fd() < 0) {
@@ -58,10 +76,10 @@ Socket connect_one(const addrinfo* ai, Clock::time_point deadline, Duration time
     pollfd pfd{sock.fd(), POLLOUT, 0};
     int rc = 0;
     do {
-        rc = ::poll(&pfd, 1, remaining_ms(deadline));
+        rc = ::poll(&pfd, 1, deadline.remaining_ms());
     } while (rc < 0 && errno == EINTR);
     if (rc == 0) {
-        error = "timed out after " + seconds_text(timeout);
+        error = deadline.expired("");
         return Socket();
     }
     int so_error = 0;
@@ -79,17 +97,17 @@ Socket connect_one(const addrinfo* ai, Clock::time_point deadline, Duration time
 }
 
 // Reads the server's first protocol line ("INFO {...}\r\n").
-bool read_info_line(int fd, Clock::time_point deadline, std::string& line, std::string& error) {
+bool read_info_line(int fd, Deadline& deadline, std::string& line, std::string& error) {
     char buf[4096];
     while (line.find("\r\n") == std::string::npos) {
         pollfd pfd{fd, POLLIN, 0};
-        int rc = ::poll(&pfd, 1, remaining_ms(deadline));
+        int rc = ::poll(&pfd, 1, deadline.remaining_ms());
         if (rc < 0 && errno == EINTR) {
             continue;
         }
         if (rc == 0) {
-            error = "the server accepted the TCP connection but sent no INFO in time (is it "
-                    "frozen or not a NATS server?)";
+            error = deadline.expired(
+                "waiting for the server's INFO (is it frozen, or not a NATS server?)");
             return false;
         }
         ssize_t n = ::recv(fd, buf, sizeof buf, 0);
@@ -206,7 +224,7 @@ struct TlsSession {
 
 // Runs the TLS handshake on an established socket and fills the TLS fields of `result`.
 TlsSession tls_handshake(int fd, const ServerUrl& url, const ProbeOptions& options,
-                         Clock::time_point deadline, ProbeResult& result) {
+                         Deadline& deadline, ProbeResult& result) {
     result.tls_attempted = true;
     TlsSession session;
     ERR_clear_error();
@@ -258,9 +276,9 @@ TlsSession tls_handshake(int fd, const ServerUrl& url, const ProbeOptions& optio
             return session;
         }
         pollfd pfd{fd, events, 0};
-        if (::poll(&pfd, 1, remaining_ms(deadline)) == 0) {
+        if (::poll(&pfd, 1, deadline.remaining_ms()) == 0) {
             result.failed_at = ProbeStage::tls;
-            result.error = "TLS handshake timed out";
+            result.error = deadline.expired("in the TLS handshake");
             return session;
         }
     }
@@ -282,10 +300,10 @@ TlsSession tls_handshake(int fd, const ServerUrl& url, const ProbeOptions& optio
 }
 
 // Waits until fd is ready for `events` or the deadline passes; false on timeout.
-bool wait_ready(int fd, short events, Clock::time_point deadline) {
+bool wait_ready(int fd, short events, const Deadline& deadline) {
     while (true) {
         pollfd pfd{fd, events, 0};
-        const int rc = ::poll(&pfd, 1, remaining_ms(deadline));
+        const int rc = ::poll(&pfd, 1, deadline.remaining_ms());
         if (rc < 0 && errno == EINTR) {
             continue;
         }
@@ -294,7 +312,7 @@ bool wait_ready(int fd, short events, Clock::time_point deadline) {
 }
 
 // Writes all of `data` through TLS when ssl is set, else the plain socket, by the deadline.
-bool send_all(int fd, SSL* ssl, std::string_view data, Clock::time_point deadline,
+bool send_all(int fd, SSL* ssl, std::string_view data, Deadline& deadline,
               std::string& error) {
     while (!data.empty()) {
         short wait_for = POLLOUT;
@@ -323,7 +341,7 @@ bool send_all(int fd, SSL* ssl, std::string_view data, Clock::time_point deadlin
             continue;
         }
         if (!wait_ready(fd, wait_for, deadline)) {
-            error = "timed out sending CONNECT";
+            error = deadline.expired("sending CONNECT");
             return false;
         }
     }
@@ -332,7 +350,7 @@ bool send_all(int fd, SSL* ssl, std::string_view data, Clock::time_point deadlin
 
 // Reads one "\r\n"-terminated protocol line (buffering the rest) by the deadline.
 bool receive_line(int fd, SSL* ssl, std::string& buffer, std::string& line,
-                  Clock::time_point deadline, std::string& error) {
+                  Deadline& deadline, std::string& error) {
     char chunk[4096];
     while (buffer.find("\r\n") == std::string::npos) {
         short wait_for = POLLIN;
@@ -368,7 +386,7 @@ bool receive_line(int fd, SSL* ssl, std::string& buffer, std::string& line,
             continue;
         }
         if (!wait_ready(fd, wait_for, deadline)) {
-            error = "no PONG from the server in time (is it frozen?)";
+            error = deadline.expired("waiting for PONG (is the server frozen?)");
             return false;
         }
     }
@@ -379,7 +397,7 @@ bool receive_line(int fd, SSL* ssl, std::string& buffer, std::string& line,
 }
 
 // Sends CONNECT + PING and waits for PONG; a -ERR (e.g. authorization) fails the stage.
-void nats_handshake(int fd, SSL* ssl, const ProbeOptions& options, Clock::time_point deadline,
+void nats_handshake(int fd, SSL* ssl, const ProbeOptions& options, Deadline& deadline,
                     ProbeResult& result) {
     nlohmann::json connect = {{"verbose", false},       {"pedantic", false},
                               {"tls_required", ssl != nullptr},
@@ -432,16 +450,17 @@ CertificateInfo describe_certificate_pem(const std::string& pem) {
     return describe(cert.get());
 }
 
-ProbeResult probe(const ServerUrl& url, const ProbeOptions& options) {
-    ProbeResult result;
-    const auto deadline = Clock::now() + options.timeout;
+namespace {
 
+// The stages of probe(); each failure returns early with failed_at and error set.
+void run_probe(const ServerUrl& url, const ProbeOptions& options, Deadline& deadline,
+               ProbeResult& result) {
     auto start = Clock::now();
     const AddrInfoPtr addresses = resolve_tcp(url.host, url.port, result.error);
     result.dns_time = Clock::now() - start;
     if (!addresses) {
         result.failed_at = ProbeStage::dns;
-        return result;
+        return;
     }
     for (const addrinfo* ai = addresses.get(); ai != nullptr; ai = ai->ai_next) {
         result.addresses.push_back(address_text(ai->ai_addr));
@@ -451,7 +470,7 @@ ProbeResult probe(const ServerUrl& url, const ProbeOptions& options) {
     Socket sock;
     std::string tcp_error;
     for (const addrinfo* ai = addresses.get(); ai != nullptr && sock.fd() < 0; ai = ai->ai_next) {
-        sock = connect_one(ai, deadline, options.timeout, tcp_error);
+        sock = connect_one(ai, deadline, tcp_error);
         if (sock.fd() >= 0) {
             result.address = address_text(ai->ai_addr);
         }
@@ -460,20 +479,20 @@ ProbeResult probe(const ServerUrl& url, const ProbeOptions& options) {
     if (sock.fd() < 0) {
         result.failed_at = ProbeStage::tcp;
         result.error = tcp_error;
-        return result;
+        return;
     }
 
     start = Clock::now();
     std::string line;
     if (!read_info_line(sock.fd(), deadline, line, result.error)) {
         result.failed_at = ProbeStage::info;
-        return result;
+        return;
     }
     result.info_time = Clock::now() - start;
     if (line.rfind("INFO ", 0) != 0) {
         result.failed_at = ProbeStage::info;
         result.error = "the server did not start with INFO: not a NATS server?";
-        return result;
+        return;
     }
     result.server_info = line.substr(5);
     const auto info = nlohmann::json::parse(result.server_info, nullptr, false);
@@ -502,6 +521,15 @@ ProbeResult probe(const ServerUrl& url, const ProbeOptions& options) {
     if (session.ssl) {
         SSL_shutdown(session.ssl.get());
     }
+}
+
+} // namespace
+
+ProbeResult probe(const ServerUrl& url, const ProbeOptions& options) {
+    ProbeResult result;
+    Deadline deadline(options.timeout);
+    run_probe(url, options, deadline, result);
+    result.timed_out = result.failed_at != ProbeStage::done && deadline.was_expired();
     return result;
 }
 

@@ -30,6 +30,7 @@ struct CertificateInfo {
 struct ProbeResult {
     ProbeStage failed_at = ProbeStage::done; // done = every attempted stage succeeded
     std::string error;                       // why the failed stage failed
+    bool timed_out = false;                  // the failed stage ran out of time (error says so)
     std::vector<std::string> addresses;      // resolved addresses, "127.0.0.1"
     std::string address;                     // the one connected to
     Duration dns_time{}, tcp_time{}, info_time{}, tls_time{};
