@@ -556,39 +556,78 @@ void run_check_kv(const KvCheckOptions& options, Runtime& runtime) {
 
 namespace {
 
-// Usage of one JetStream resource against the account limit.
-void check_usage(CheckResult& result,
-                 const std::string& label,
-                 const std::string& perf_name,
-                 std::uint64_t used,
-                 std::int64_t limit,
-                 std::optional<double> warn,
-                 std::optional<double> crit) {
-    result.perf({perf_name,
-                 static_cast<double>(used),
+// A cap given by flag for when the account reports none: "" or -1 = not given; malformed or
+// zero = UNKNOWN naming the flag.
+std::optional<std::int64_t>
+size_flag(const std::string& text, const std::string& flag, CheckResult& result) {
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    try {
+        const std::int64_t bytes = parse_size(text, flag);
+        if (bytes == 0) {
+            result.unknown(flag + " must be more than 0 bytes (-1 = not given)");
+            return std::nullopt;
+        }
+        return bytes < 0 ? std::nullopt : std::optional<std::int64_t>(bytes);
+    } catch (const Error& e) {
+        result.unknown(unknown_text(e));
+        return std::nullopt;
+    }
+}
+
+// One JetStream resource: its use against the account limit or, when the account has none,
+// against the cap given by `cap_flag` (the server's own limit, which nats-server does not tell
+// an ordinary user).
+struct UsageCheck {
+    std::string label;      // "memory", "storage"
+    std::string cap_flag;   // "--mem-limit"
+    std::string server_key; // "max_memory_store"
+    std::uint64_t used = 0;
+    std::int64_t account_limit = -1; // <= 0: none
+    std::optional<std::int64_t> flag_limit{};
+    std::optional<double> warn{}, crit{};
+};
+
+void check_usage(CheckResult& result, const UsageCheck& usage) {
+    result.perf({usage.label,
+                 static_cast<double>(usage.used),
                  "B",
                  {},
                  {},
-                 "JetStream " + label + " in use (bytes)"});
-    if (limit <= 0) {
-        result.ok(label + " " + std::to_string(used) + " bytes used, no account limit");
+                 "JetStream " + usage.label + " in use (bytes)"});
+    const bool account = usage.account_limit > 0;
+    if (!account && !usage.flag_limit) {
+        result.ok(usage.label + " " + std::to_string(usage.used)
+                  + " bytes used, no account limit (give " + usage.cap_flag
+                  + " SIZE, the server's " + usage.server_key + ", to check against it)");
         return;
     }
-    const double pct = static_cast<double>(used) * 100.0 / static_cast<double>(limit);
-    const CheckStatus status = output::classify(pct, warn, crit, Direction::higher_is_worse);
-    std::string text =
-        label + " using " + percent_text(pct) + " of " + std::to_string(limit) + " bytes";
+    const std::int64_t limit = account ? usage.account_limit : *usage.flag_limit;
+    const double pct = static_cast<double>(usage.used) * 100.0 / static_cast<double>(limit);
+    const CheckStatus status =
+        output::classify(pct, usage.warn, usage.crit, Direction::higher_is_worse);
+    std::string text = usage.label + " using " + percent_text(pct) + " of "
+                       + std::to_string(limit) + " bytes";
+    std::string notes;
     if (status != CheckStatus::ok) {
-        text +=
-            " (threshold " + percent_text(status == CheckStatus::critical ? *crit : *warn) + ")";
+        notes = "threshold "
+                + percent_text(status == CheckStatus::critical ? *usage.crit : *usage.warn);
+    }
+    if (!account) {
+        notes += (notes.empty() ? "" : "; ") + ("limit from " + usage.cap_flag)
+                 + ", the account has none";
+    }
+    if (!notes.empty()) {
+        text += " (" + notes + ")";
     }
     result.add(status, text);
-    result.perf({perf_name + "_pct",
+    result.perf({usage.label + "_pct",
                  pct,
                  "%",
-                 warn,
-                 crit,
-                 "JetStream " + label + " in use, percent of the account limit"});
+                 usage.warn,
+                 usage.crit,
+                 "JetStream " + usage.label + " in use, percent of the limit"});
 }
 
 } // namespace
@@ -596,10 +635,16 @@ void check_usage(CheckResult& result,
 void run_check_jetstream(const JetStreamCheckOptions& options, Runtime& runtime) {
     CheckResult result("JetStream", "jetstream");
     const CheckFormat format = check_format(options.output, result);
-    const auto mem_warn = number_threshold(options.mem_warn, "--mem-warn", result);
-    const auto mem_crit = number_threshold(options.mem_critical, "--mem-critical", result);
-    const auto store_warn = number_threshold(options.store_warn, "--store-warn", result);
-    const auto store_crit = number_threshold(options.store_critical, "--store-critical", result);
+    UsageCheck memory{
+        .label = "memory", .cap_flag = "--mem-limit", .server_key = "max_memory_store"};
+    UsageCheck storage{
+        .label = "storage", .cap_flag = "--store-limit", .server_key = "max_file_store"};
+    memory.warn = number_threshold(options.mem_warn, "--mem-warn", result);
+    memory.crit = number_threshold(options.mem_critical, "--mem-critical", result);
+    storage.warn = number_threshold(options.store_warn, "--store-warn", result);
+    storage.crit = number_threshold(options.store_critical, "--store-critical", result);
+    memory.flag_limit = size_flag(options.mem_limit, "--mem-limit", result);
+    storage.flag_limit = size_flag(options.store_limit, "--store-limit", result);
     if (result.has_unknown() || settings_or_unknown(runtime, result) == nullptr) {
         emit_check(result, format, options.output, runtime);
         return;
@@ -612,15 +657,12 @@ void run_check_jetstream(const JetStreamCheckOptions& options, Runtime& runtime)
     try {
         nats::JetStream js(*conn);
         const auto info = js.account_info();
-        check_usage(
-            result, "memory", "memory", info->Memory, info->Limits.MaxMemory, mem_warn, mem_crit);
-        check_usage(result,
-                    "storage",
-                    "storage",
-                    info->Store,
-                    info->Limits.MaxStore,
-                    store_warn,
-                    store_crit);
+        memory.used = info->Memory;
+        memory.account_limit = info->Limits.MaxMemory;
+        storage.used = info->Store;
+        storage.account_limit = info->Limits.MaxStore;
+        check_usage(result, memory);
+        check_usage(result, storage);
         result.perf(
             {"streams", static_cast<double>(info->Streams), "", {}, {}, "Streams in the account"});
         result.perf({"consumers",
@@ -907,6 +949,16 @@ void setup_server(CLI::App& app, Runtime& runtime) {
                    js_opts->store_critical,
                    "Critical at this percentage of the storage limit (default 90, -1 = off)")
         ->type_name("PCT");
+    js->add_option("--mem-limit",
+                   js_opts->mem_limit,
+                   "Memory cap to measure against when the account has no limit: the server's\n"
+                   "max_memory_store, e.g. 100MB (K/M/G powers of 1024)")
+        ->type_name("SIZE");
+    js->add_option("--store-limit",
+                   js_opts->store_limit,
+                   "Storage cap to measure against when the account has no limit: the server's\n"
+                   "max_file_store, e.g. 100MB (K/M/G powers of 1024)")
+        ->type_name("SIZE");
     js->callback([js_opts, &runtime] { run_check_jetstream(*js_opts, runtime); });
 
     auto req_opts = std::make_shared<RequestCheckOptions>();

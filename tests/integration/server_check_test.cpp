@@ -63,7 +63,11 @@ struct TlsServer {
 
     enum class Cert { good, expired, wrong_host, short_lived };
 
-    explicit TlsServer(Cert cert = Cert::good, bool jetstream = false) {
+    // `js_limit` caps JetStream server-wide (max_memory_store and max_file_store), as the seed's
+    // server does, with no account limits.
+    explicit TlsServer(Cert cert = Cert::good,
+                       bool jetstream = false,
+                       std::optional<std::int64_t> js_limit = std::nullopt) {
         TlsConfig tls{pki.server_cert, pki.server_key, std::nullopt};
         if (cert == Cert::expired) {
             tls = {pki.expired_cert, pki.expired_key, std::nullopt};
@@ -72,7 +76,9 @@ struct TlsServer {
         } else if (cert == Cert::short_lived) {
             tls = {pki.short_cert, pki.short_key, std::nullopt};
         }
-        server = NatsServer::start(ServerOptions{.jetstream = jetstream,
+        server = NatsServer::start(ServerOptions{.jetstream = jetstream || js_limit.has_value(),
+                                                 .js_max_memory = js_limit,
+                                                 .js_max_file = js_limit,
                                                  .users = {{"matchmaker", "s3cret-pw", {}, {}}},
                                                  .tls = tls},
                                    dir.path() / "server");
@@ -98,6 +104,45 @@ std::vector<std::string> concat(std::vector<std::string> a, const std::vector<st
 // A nats.c connection for setting up test data (streams, buckets, responders).
 nn::ConnectionHandle connect_raw(const std::string& url) {
     return nn::make<nn::ConnectionHandle>("test connect", natsConnection_ConnectTo, url.c_str());
+}
+
+// The same over TLS as the TlsServer's user, verifying against its CA.
+nn::ConnectionHandle connect_raw(const TlsServer& tls) {
+    auto opts = nn::make<nn::OptionsHandle>("test options", natsOptions_Create);
+    const std::string url = tls.url();
+    REQUIRE(natsOptions_SetURL(opts.get(), url.c_str()) == NATS_OK);
+    REQUIRE(natsOptions_SetSecure(opts.get(), true) == NATS_OK);
+    REQUIRE(natsOptions_LoadCATrustedCertificates(opts.get(), tls.pki.ca_cert.c_str()) == NATS_OK);
+    REQUIRE(natsOptions_SetUserInfo(opts.get(), "matchmaker", "s3cret-pw") == NATS_OK);
+    return nn::make<nn::ConnectionHandle>("test connect", natsConnection_Connect, opts.get());
+}
+
+// Creates file stream FILL on fill.> and stores `count` messages of 8 KiB in it.
+void fill_stream(natsConnection* nc, int count) {
+    auto js = nn::make<nn::JetStreamHandle>("js", natsConnection_JetStream, nc, nullptr);
+    jsStreamConfig cfg;
+    jsStreamConfig_Init(&cfg);
+    cfg.Name = "FILL";
+    const char* subjects[] = {"fill.>"};
+    cfg.Subjects = subjects;
+    cfg.SubjectsLen = 1;
+    cfg.Storage = js_FileStorage;
+    jsStreamInfo* raw_info = nullptr;
+    REQUIRE(js_AddStream(&raw_info, js.get(), &cfg, nullptr, nullptr) == NATS_OK);
+    const nn::StreamInfoHandle info(raw_info);
+    const std::string payload(8192, 'x');
+    for (int i = 0; i < count; ++i) {
+        jsPubAck* raw_ack = nullptr;
+        REQUIRE(js_Publish(&raw_ack,
+                           js.get(),
+                           "fill.data",
+                           payload.data(),
+                           static_cast<int>(payload.size()),
+                           nullptr,
+                           nullptr)
+                == NATS_OK);
+        const nn::PubAckHandle ack(raw_ack);
+    }
 }
 
 } // namespace
@@ -501,30 +546,7 @@ TEST_CASE("check jetstream warns past 75% of the account storage limit", "[check
     CHECK(contains(empty.out, "OK:storage using 0.0% of 1048576 bytes"));
     {
         auto nc = connect_raw(url);
-        auto js = nn::make<nn::JetStreamHandle>("js", natsConnection_JetStream, nc.get(), nullptr);
-        jsStreamConfig cfg;
-        jsStreamConfig_Init(&cfg);
-        cfg.Name = "FILL";
-        const char* subjects[] = {"fill.>"};
-        cfg.Subjects = subjects;
-        cfg.SubjectsLen = 1;
-        cfg.Storage = js_FileStorage;
-        jsStreamInfo* raw_info = nullptr;
-        REQUIRE(js_AddStream(&raw_info, js.get(), &cfg, nullptr, nullptr) == NATS_OK);
-        const nn::StreamInfoHandle info(raw_info);
-        const std::string payload(8192, 'x');
-        for (int i = 0; i < 104; ++i) {
-            jsPubAck* raw_ack = nullptr;
-            REQUIRE(js_Publish(&raw_ack,
-                               js.get(),
-                               "fill.data",
-                               payload.data(),
-                               static_cast<int>(payload.size()),
-                               nullptr,
-                               nullptr)
-                    == NATS_OK);
-            const nn::PubAckHandle ack(raw_ack);
-        }
+        fill_stream(nc.get(), 104);
     }
     const auto warn = check(sandbox, flags);
     INFO(warn.out);
@@ -533,6 +555,11 @@ TEST_CASE("check jetstream warns past 75% of the account storage limit", "[check
                   "^WARNING JetStream Warn:storage using 8[0-9]\\.[0-9]% of 1048576 "
                   "bytes \\(threshold 75\\.0%\\) OK:memory using 0\\.0%"));
     CHECK(matches(warn.out, " storage_pct=8[0-9]%;75;90 "));
+    // The account's own limit wins over a server cap given by flag.
+    const auto account_wins = check(sandbox, concat(flags, {"--store-limit", "100MB"}));
+    CHECK(account_wins.exit_code == k_warning);
+    CHECK(matches(account_wins.out, "Warn:storage using 8[0-9]\\.[0-9]% of 1048576 bytes "
+                                    "\\(threshold 75\\.0%\\) "));
 
     const auto crit = check(sandbox, concat(flags, {"--store-critical", "80", "--format", "json"}));
     CHECK(crit.exit_code == k_critical);
@@ -541,6 +568,45 @@ TEST_CASE("check jetstream warns past 75% of the account storage limit", "[check
     const auto bad = check(sandbox, concat(flags, {"--mem-warn", "lots"}));
     CHECK(bad.exit_code == k_unknown);
     CHECK(contains(bad.out, "invalid --mem-warn \"lots\""));
+}
+
+TEST_CASE("check jetstream on the seed's setup measures against --store-limit, the server's cap",
+          "[check][js][tls]") {
+    // Like the seed: TLS from a private CA, users, JetStream capped server-wide
+    // (max_file_store) with no account limits, so $JS.API.INFO reports the limits as -1.
+    TlsServer tls(TlsServer::Cert::good, true, 1048576);
+    Sandbox sandbox;
+    const auto flags = concat(tls.flags(), {"server", "check", "jetstream"});
+    const auto unknown_cap = check(sandbox, flags);
+    CHECK(unknown_cap.exit_code == k_ok);
+    CHECK(contains(unknown_cap.out,
+                   "OK:storage 0 bytes used, no account limit (give --store-limit SIZE, the "
+                   "server's max_file_store, to check against it)"));
+    const auto capped = concat(flags, {"--store-limit", "1MiB", "--mem-limit", "1MiB"});
+    const auto empty = check(sandbox, capped);
+    CHECK(empty.exit_code == k_ok);
+    CHECK(contains(empty.out,
+                   "OK:storage using 0.0% of 1048576 bytes (limit from --store-limit, the "
+                   "account has none)"));
+    {
+        auto nc = connect_raw(tls);
+        fill_stream(nc.get(), 104);
+    }
+    const auto warn = check(sandbox, capped);
+    INFO(warn.out);
+    CHECK(warn.exit_code == k_warning);
+    CHECK(matches(warn.out,
+                  "^WARNING JetStream Warn:storage using 8[0-9]\\.[0-9]% of 1048576 bytes "
+                  "\\(threshold 75\\.0%; limit from --store-limit, the account has none\\) "
+                  "OK:memory using 0\\.0% of 1048576 bytes"));
+    CHECK(matches(warn.out, " storage_pct=8[0-9]%;75;90 "));
+
+    const auto zero = check(sandbox, concat(flags, {"--store-limit", "0"}));
+    CHECK(zero.exit_code == k_unknown);
+    CHECK(contains(zero.out, "Unknown:--store-limit must be more than 0 bytes"));
+    const auto bad = check(sandbox, concat(flags, {"--mem-limit", "lots"}));
+    CHECK(bad.exit_code == k_unknown);
+    CHECK(contains(bad.out, "Unknown:--mem-limit: \"lots\" is not a size (use a byte count"));
 }
 
 TEST_CASE("check jetstream without JetStream is CRITICAL saying so", "[check][js]") {
