@@ -3,6 +3,7 @@
 #include <natty/nats/connection.hpp>
 #include <natty/nats/error.hpp>
 #include <natty/nats/handle.hpp>
+#include <natty/net/probe.hpp>
 #include <natty/net/socket.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/duration.hpp>
@@ -74,6 +75,29 @@ std::vector<std::string> resolve(const ServerUrl& url, std::string& error) {
     return addresses;
 }
 
+// Records why connecting to one address failed. nats.c says only "No server available" for a
+// refused connection and "Timeout" for a silent server; the first is asked of a raw probe (fast,
+// as the port refuses), the second is a connect failure (4), not a timeout on a connection (8).
+void connect_failed(const Settings& settings, const ServerUrl& one, natsStatus status,
+                    Target& target) {
+    const std::string detail = nats::last_error_detail(status);
+    if (status == NATS_TIMEOUT) {
+        target.error_code = ExitCode::connect;
+        target.error = "cannot connect: timed out after " + format_go_duration(settings.timeout);
+        return;
+    }
+    target.error_code = nats::exit_code_for(status);
+    target.error = nats::describe(status, "cannot connect", detail);
+    if (status == NATS_NO_SERVER) {
+        net::ProbeOptions options;
+        options.timeout = settings.timeout;
+        const auto probe = net::probe(one, options);
+        if (probe.failed_at == net::ProbeStage::dns || probe.failed_at == net::ProbeStage::tcp) {
+            target.error = "cannot connect: " + probe.error;
+        }
+    }
+}
+
 // Connects to one address (TLS still verifies the original host name) and times N PING/PONGs.
 void measure(const Settings& settings, const ServerUrl& url, long iterations, Target& target) {
     ServerUrl one = url;
@@ -92,9 +116,7 @@ void measure(const Settings& settings, const ServerUrl& url, long iterations, Ta
         const natsStatus status = natsConnection_Connect(&raw, options.get());
         const nats::ConnectionHandle conn(raw);
         if (status != NATS_OK) {
-            target.error_code = nats::exit_code_for(status);
-            target.error =
-                nats::describe(status, "cannot connect", nats::last_error_detail(status));
+            connect_failed(settings, one, status, target);
             return;
         }
         for (long i = 0; i < iterations; ++i) {
@@ -206,10 +228,13 @@ void run_rtt(const RttOptions& options, Runtime& runtime) {
         }
     }
     if (failed > 0) {
+        const char* hint = first == ExitCode::denied ? "check --user/--password, --token or --creds"
+                           : first == ExitCode::tls ? "check --tlsca and the URL's host name"
+                                                    : "is the server listening on every address?";
         throw Error(first == ExitCode::ok ? ExitCode::failure : first,
                     std::to_string(failed) + " of " + std::to_string(total)
-                        + " addresses could not be measured",
-                    "see the failed lines above; is the server listening on every address?");
+                        + " addresses could not be measured (see the failed lines above)",
+                    hint);
     }
 }
 
@@ -223,7 +248,8 @@ void setup_rtt(CLI::App& app, Runtime& runtime) {
         ->type_name("ITERATIONS");
     rtt->add_flag("-j,--json", opts->json, "JSON output (durations in nanoseconds)");
     rtt->footer("Exit codes: 0 every address measured; otherwise the first failure's code\n"
-                "(4 cannot connect, 5 denied, 6 TLS, 8 timeout) after reporting every address;\n"
+                "(4 cannot connect or no answer in --timeout, 5 denied, 6 TLS, 8 a PING timed\n"
+                "out) after reporting every address;\n"
                 "2 usage.");
     rtt->callback([opts, &runtime] { run_rtt(*opts, runtime); });
 }
