@@ -755,12 +755,9 @@ void run_server_tls(const ServerTlsOptions& options, Runtime& runtime) {
     }
     const Settings& settings = runtime.settings();
     const ServerUrl url = settings.servers().front();
-    net::ProbeOptions probe_options;
-    probe_options.timeout = settings.timeout;
-    probe_options.ca_file = settings.values.ca;
-    probe_options.cert_file = settings.values.cert;
-    probe_options.key_file = settings.values.key;
+    net::ProbeOptions probe_options = probe_options_for(settings);
     probe_options.force_tls = true;
+    probe_options.nats_handshake = false;
     const auto probe = net::probe(url, probe_options);
     const std::string target = url.redacted();
     if (probe.failed_at != net::ProbeStage::done && probe.failed_at != net::ProbeStage::tls) {

@@ -396,6 +396,17 @@ bool receive_line(int fd, SSL* ssl, std::string& buffer, std::string& line,
     return true;
 }
 
+// Credentials in the URL win over the options', as in nats.c: "nats://user:pw@h" or
+// "nats://token@h".
+ProbeOptions with_url_credentials(ProbeOptions options, const ServerUrl& url) {
+    if (url.has_userinfo) {
+        options.user = url.user;
+        options.password = url.user.empty() ? std::string() : url.password;
+        options.token = url.user.empty() ? url.password : std::string();
+    }
+    return options;
+}
+
 // Sends CONNECT + PING and waits for PONG; a -ERR (e.g. authorization) fails the stage.
 void nats_handshake(int fd, SSL* ssl, const ProbeOptions& options, Deadline& deadline,
                     ProbeResult& result) {
@@ -514,7 +525,8 @@ void run_probe(const ServerUrl& url, const ProbeOptions& options, Deadline& dead
             result.error = "TLS certificate verification failed: " + result.verify_error;
         } else {
             start = Clock::now();
-            nats_handshake(sock.fd(), session.ssl.get(), options, deadline, result);
+            nats_handshake(sock.fd(), session.ssl.get(), with_url_credentials(options, url),
+                           deadline, result);
             result.handshake_time = result.info_time + (Clock::now() - start);
         }
     }

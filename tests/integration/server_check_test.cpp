@@ -176,6 +176,26 @@ TEST_CASE("check connection prints the Go CLI's Nagios line, then natty's phase 
     }
 }
 
+TEST_CASE("check connection with credentials in the URL hides them and still times each phase",
+          "[check]") {
+    TempDir dir;
+    auto server = NatsServer::start(ServerOptions{.users = {{"app", "url-s3cret", {}, {}}}},
+                                    dir.path());
+    Sandbox sandbox;
+    const std::string port = std::to_string(server->port());
+    const auto result = check(sandbox,
+                              {"-s",
+                               "nats://app:url-s3cret@127.0.0.1:" + port,
+                               "server",
+                               "check",
+                               "connection"});
+    INFO(result.out);
+    CHECK(result.exit_code == k_ok);
+    CHECK(contains(result.out, "OK:connected to nats://app:***@127.0.0.1:" + port + " in "));
+    CHECK(matches(result.out, " tcp_time=[0-9.]+s handshake_time=[0-9.]+s\n$"));
+    CHECK_FALSE(contains(result.out + result.err, "url-s3cret"));
+}
+
 TEST_CASE("check connection thresholds fire: warning, critical, and json says so", "[check]") {
     TempDir dir;
     auto server = NatsServer::start({}, dir.path());

@@ -58,7 +58,7 @@ struct ProbeOptions {
     // -ERR. Credentials are never sent over TLS that failed verification, nor in plaintext when
     // force_tls is set and the server offers no TLS (the stage then fails as tls).
     bool nats_handshake = false;
-    std::string user, password, token;
+    std::string user, password, token; // credentials in the URL win over these
     std::string connection_name = "natty probe";
 };
 
