@@ -78,7 +78,9 @@ std::vector<std::string> resolve(const ServerUrl& url, std::string& error) {
 // Records why connecting to one address failed. nats.c says only "No server available" for a
 // refused connection and "Timeout" for a silent server; the first is asked of a raw probe (fast,
 // as the port refuses), the second is a connect failure (4), not a timeout on a connection (8).
-void connect_failed(const Settings& settings, const ServerUrl& one, natsStatus status,
+void connect_failed(const Settings& settings,
+                    const ServerUrl& one,
+                    natsStatus status,
                     Target& target) {
     const std::string detail = nats::last_error_detail(status);
     if (status == NATS_TIMEOUT) {
@@ -229,8 +231,8 @@ void run_rtt(const RttOptions& options, Runtime& runtime) {
     }
     if (failed > 0) {
         const char* hint = first == ExitCode::denied ? "check --user/--password, --token or --creds"
-                           : first == ExitCode::tls ? "check --tlsca and the URL's host name"
-                                                    : "is the server listening on every address?";
+                           : first == ExitCode::tls  ? "check --tlsca and the URL's host name"
+                                                     : "is the server listening on every address?";
         throw Error(first == ExitCode::ok ? ExitCode::failure : first,
                     std::to_string(failed) + " of " + std::to_string(total)
                         + " addresses could not be measured (see the failed lines above)",

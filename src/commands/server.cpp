@@ -160,7 +160,9 @@ net::ProbeOptions probe_options_for(const Settings& settings) {
 
 // The connection check's one critical message after a failed connect, naming the phase that
 // failed when the probe found it.
-void connection_failed(CheckResult& result, const std::string& reason, const net::ProbeResult& probe) {
+void connection_failed(CheckResult& result,
+                       const std::string& reason,
+                       const net::ProbeResult& probe) {
     const std::string phase = phase_label(probe.failed_at);
     if (phase.empty()) {
         result.critical("connection failed: " + reason);
@@ -219,8 +221,8 @@ std::optional<Duration>
 self_round_trip(nats::Connection& conn, const Settings& settings, CheckResult& result) {
     const std::string& prefix = settings.values.inbox_prefix;
     std::mt19937_64 rng{std::random_device{}()};
-    const std::string subject = (prefix.empty() ? std::string("_INBOX") : prefix) + "."
-                                + new_id(rng);
+    const std::string subject =
+        (prefix.empty() ? std::string("_INBOX") : prefix) + "." + new_id(rng);
     const std::string payload = random_payload(100);
     const auto start = Clock::now();
     std::optional<nats::Subscription> sub;
@@ -247,11 +249,12 @@ self_round_trip(nats::Connection& conn, const Settings& settings, CheckResult& r
     }
     if (!msg) {
         result.critical("did not receive from " + subject + ": "
-                        + (denied ? denied->text + " (a user limited to other inboxes needs "
-                                                   "--inbox-prefix)"
-                           : sub->finished() ? std::string("the connection closed")
-                                             : "timeout after "
-                                                   + format_go_duration(settings.timeout)));
+                        + (denied ? denied->text
+                                        + " (a user limited to other inboxes needs "
+                                          "--inbox-prefix)"
+                           : sub->finished()
+                               ? std::string("the connection closed")
+                               : "timeout after " + format_go_duration(settings.timeout)));
         return std::nullopt;
     }
     const Duration elapsed = Clock::now() - start;
@@ -387,9 +390,10 @@ void run_check_connection(const ConnectionCheckOptions& options, Runtime& runtim
     if (servers.size() == 1) {
         probe = net::probe(servers.front(), probe_options);
         if (probe->timed_out) {
-            connection_failed(
-                result, "cannot connect to " + servers.front().redacted() + ": " + probe->error,
-                *probe);
+            connection_failed(result,
+                              "cannot connect to " + servers.front().redacted() + ": "
+                                  + probe->error,
+                              *probe);
             emit_check(result, format, options.output, runtime);
             return;
         }
@@ -470,7 +474,9 @@ void run_check_connection(const ConnectionCheckOptions& options, Runtime& runtim
 namespace {
 
 // The --key part of the kv check: present with a value, else why not.
-void check_kv_key(CheckResult& result, nats::KvBucket& bucket, const std::string& key,
+void check_kv_key(CheckResult& result,
+                  nats::KvBucket& bucket,
+                  const std::string& key,
                   Duration timeout) {
     if (const auto record = bucket.get(key)) {
         result.ok("key " + key + " found at revision " + std::to_string(record->revision));
@@ -599,16 +605,16 @@ void check_usage(CheckResult& result, const UsageCheck& usage) {
     const bool account = usage.account_limit > 0;
     if (!account && !usage.flag_limit) {
         result.ok(usage.label + " " + std::to_string(usage.used)
-                  + " bytes used, no account limit (give " + usage.cap_flag
-                  + " SIZE, the server's " + usage.server_key + ", to check against it)");
+                  + " bytes used, no account limit (give " + usage.cap_flag + " SIZE, the server's "
+                  + usage.server_key + ", to check against it)");
         return;
     }
     const std::int64_t limit = account ? usage.account_limit : *usage.flag_limit;
     const double pct = static_cast<double>(usage.used) * 100.0 / static_cast<double>(limit);
     const CheckStatus status =
         output::classify(pct, usage.warn, usage.crit, Direction::higher_is_worse);
-    std::string text = usage.label + " using " + percent_text(pct) + " of "
-                       + std::to_string(limit) + " bytes";
+    std::string text =
+        usage.label + " using " + percent_text(pct) + " of " + std::to_string(limit) + " bytes";
     std::string notes;
     if (status != CheckStatus::ok) {
         notes = "threshold "

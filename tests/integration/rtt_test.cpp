@@ -83,9 +83,9 @@ TEST_CASE("rtt reports each address of a host name and every URL, failures inclu
     CHECK(std::regex_search(result.out,
                             std::regex("nats://localhost:" + port + ":\n\n +nats://127\\.0\\.0\\.1:"
                                        + port + ": " + k_micros)));
-    CHECK(std::regex_search(result.out,
-                            std::regex("nats://\\[::1\\]:" + port
-                                       + ": failed: cannot connect: connection refused\n")));
+    CHECK(std::regex_search(
+        result.out,
+        std::regex("nats://\\[::1\\]:" + port + ": failed: cannot connect: connection refused\n")));
     CHECK(result.exit_code == 4);
     CHECK(result.err.find("1 of 2 addresses could not be measured") != std::string::npos);
 }

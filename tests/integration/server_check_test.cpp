@@ -179,16 +179,13 @@ TEST_CASE("check connection prints the Go CLI's Nagios line, then natty's phase 
 TEST_CASE("check connection with credentials in the URL hides them and still times each phase",
           "[check]") {
     TempDir dir;
-    auto server = NatsServer::start(ServerOptions{.users = {{"app", "url-s3cret", {}, {}}}},
-                                    dir.path());
+    auto server =
+        NatsServer::start(ServerOptions{.users = {{"app", "url-s3cret", {}, {}}}}, dir.path());
     Sandbox sandbox;
     const std::string port = std::to_string(server->port());
-    const auto result = check(sandbox,
-                              {"-s",
-                               "nats://app:url-s3cret@127.0.0.1:" + port,
-                               "server",
-                               "check",
-                               "connection"});
+    const auto result =
+        check(sandbox,
+              {"-s", "nats://app:url-s3cret@127.0.0.1:" + port, "server", "check", "connection"});
     INFO(result.out);
     CHECK(result.exit_code == k_ok);
     CHECK(contains(result.out, "OK:connected to nats://app:***@127.0.0.1:" + port + " in "));
@@ -358,14 +355,8 @@ TEST_CASE("check connection round-trips under --inbox-prefix for a user limited 
     auto server = NatsServer::start(
         ServerOptions{.users = {{"limited", "limited-pw", {"_MINE.>"}, {"_MINE.>"}}}}, dir.path());
     Sandbox sandbox;
-    const std::vector<std::string> base = {"-s",
-                                           server->url(),
-                                           "--user",
-                                           "limited",
-                                           "--password",
-                                           "limited-pw",
-                                           "--timeout",
-                                           "2s"};
+    const std::vector<std::string> base = {
+        "-s", server->url(), "--user", "limited", "--password", "limited-pw", "--timeout", "2s"};
     const auto ok =
         check(sandbox, concat(base, {"--inbox-prefix", "_MINE", "server", "check", "connection"}));
     INFO(ok.out);
@@ -578,8 +569,9 @@ TEST_CASE("check jetstream warns past 75% of the account storage limit", "[check
     // The account's own limit wins over a server cap given by flag.
     const auto account_wins = check(sandbox, concat(flags, {"--store-limit", "100MB"}));
     CHECK(account_wins.exit_code == k_warning);
-    CHECK(matches(account_wins.out, "Warn:storage using 8[0-9]\\.[0-9]% of 1048576 bytes "
-                                    "\\(threshold 75\\.0%\\) "));
+    CHECK(matches(account_wins.out,
+                  "Warn:storage using 8[0-9]\\.[0-9]% of 1048576 bytes "
+                  "\\(threshold 75\\.0%\\) "));
 
     const auto crit = check(sandbox, concat(flags, {"--store-critical", "80", "--format", "json"}));
     CHECK(crit.exit_code == k_critical);

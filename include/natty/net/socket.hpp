@@ -1,11 +1,11 @@
 #pragma once
 
+#include <netdb.h>
+#include <sys/socket.h>
+
 #include <memory>
 #include <string>
 #include <utility>
-
-#include <netdb.h>
-#include <sys/socket.h>
 
 namespace natty::net {
 
