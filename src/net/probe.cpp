@@ -10,17 +10,18 @@
 #include <openssl/x509v3.h>
 
 #include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <memory>
 #include <string_view>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
 
 namespace natty::net {
 namespace {
@@ -63,8 +64,8 @@ private:
 
 // Non-blocking connect bounded by the deadline; returns the socket or sets `error`.
 Socket connect_one(const addrinfo* ai, Deadline& deadline, std::string& error) {
-    Socket sock(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                         ai->ai_protocol));
+    Socket sock(
+        ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol));
     if (sock.fd() < 0) {
         error = std::strerror(errno);
         return Socket();
@@ -172,10 +173,10 @@ CertificateInfo describe(X509* cert) {
         const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
         if (gn->type == GEN_DNS) {
             const auto* s = gn->d.dNSName;
-            info.sans.push_back("DNS:" + std::string(reinterpret_cast<const char*>(
-                                                         ASN1_STRING_get0_data(s)),
-                                                     static_cast<std::size_t>(
-                                                         ASN1_STRING_length(s))));
+            info.sans.push_back(
+                "DNS:"
+                + std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                              static_cast<std::size_t>(ASN1_STRING_length(s))));
         } else if (gn->type == GEN_IPADD) {
             const auto* s = gn->d.iPAddress;
             char buf[INET6_ADDRSTRLEN] = {};
@@ -187,17 +188,23 @@ CertificateInfo describe(X509* cert) {
     if (EVP_PKEY* key = X509_get0_pubkey(cert)) {
         const int bits = EVP_PKEY_get_bits(key);
         switch (EVP_PKEY_get_base_id(key)) {
-        case EVP_PKEY_RSA: info.key_type = "RSA " + std::to_string(bits); break;
+        case EVP_PKEY_RSA:
+            info.key_type = "RSA " + std::to_string(bits);
+            break;
         case EVP_PKEY_EC: {
             char group[64] = {};
             std::size_t len = 0;
-            EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                           &len);
+            EVP_PKEY_get_utf8_string_param(
+                key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len);
             info.key_type = std::string("EC ") + group;
             break;
         }
-        case EVP_PKEY_ED25519: info.key_type = "Ed25519"; break;
-        default: info.key_type = OBJ_nid2sn(EVP_PKEY_get_base_id(key)); break;
+        case EVP_PKEY_ED25519:
+            info.key_type = "Ed25519";
+            break;
+        default:
+            info.key_type = OBJ_nid2sn(EVP_PKEY_get_base_id(key));
+            break;
         }
     }
     info.signature_algorithm = OBJ_nid2ln(X509_get_signature_nid(cert));
@@ -223,8 +230,11 @@ struct TlsSession {
 };
 
 // Runs the TLS handshake on an established socket and fills the TLS fields of `result`.
-TlsSession tls_handshake(int fd, const ServerUrl& url, const ProbeOptions& options,
-                         Deadline& deadline, ProbeResult& result) {
+TlsSession tls_handshake(int fd,
+                         const ServerUrl& url,
+                         const ProbeOptions& options,
+                         Deadline& deadline,
+                         ProbeResult& result) {
     result.tls_attempted = true;
     TlsSession session;
     ERR_clear_error();
@@ -253,7 +263,9 @@ TlsSession tls_handshake(int fd, const ServerUrl& url, const ProbeOptions& optio
     } else {
         X509_VERIFY_PARAM_set1_host(param, url.host.c_str(), 0);
         // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
-        SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+        SSL_ctrl(ssl.get(),
+                 SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                 TLSEXT_NAMETYPE_host_name,
                  const_cast<char*>(url.host.c_str()));
     }
     const auto start = Clock::now();
@@ -271,8 +283,8 @@ TlsSession tls_handshake(int fd, const ServerUrl& url, const ProbeOptions& optio
         } else {
             result.failed_at = ProbeStage::tls;
             const std::string why = ssl_error_text();
-            result.error = "TLS handshake failed: " +
-                           (why.empty() ? std::string("the server closed the connection") : why);
+            result.error = "TLS handshake failed: "
+                           + (why.empty() ? std::string("the server closed the connection") : why);
             return session;
         }
         pollfd pfd{fd, events, 0};
@@ -312,8 +324,7 @@ bool wait_ready(int fd, short events, const Deadline& deadline) {
 }
 
 // Writes all of `data` through TLS when ssl is set, else the plain socket, by the deadline.
-bool send_all(int fd, SSL* ssl, std::string_view data, Deadline& deadline,
-              std::string& error) {
+bool send_all(int fd, SSL* ssl, std::string_view data, Deadline& deadline, std::string& error) {
     while (!data.empty()) {
         short wait_for = POLLOUT;
         long n = 0;
@@ -349,8 +360,12 @@ bool send_all(int fd, SSL* ssl, std::string_view data, Deadline& deadline,
 }
 
 // Reads one "\r\n"-terminated protocol line (buffering the rest) by the deadline.
-bool receive_line(int fd, SSL* ssl, std::string& buffer, std::string& line,
-                  Deadline& deadline, std::string& error) {
+bool receive_line(int fd,
+                  SSL* ssl,
+                  std::string& buffer,
+                  std::string& line,
+                  Deadline& deadline,
+                  std::string& error) {
     char chunk[4096];
     while (buffer.find("\r\n") == std::string::npos) {
         short wait_for = POLLIN;
@@ -408,13 +423,16 @@ ProbeOptions with_url_credentials(ProbeOptions options, const ServerUrl& url) {
 }
 
 // Sends CONNECT + PING and waits for PONG; a -ERR (e.g. authorization) fails the stage.
-void nats_handshake(int fd, SSL* ssl, const ProbeOptions& options, Deadline& deadline,
-                    ProbeResult& result) {
-    nlohmann::json connect = {{"verbose", false},       {"pedantic", false},
+void nats_handshake(
+    int fd, SSL* ssl, const ProbeOptions& options, Deadline& deadline, ProbeResult& result) {
+    nlohmann::json connect = {{"verbose", false},
+                              {"pedantic", false},
                               {"tls_required", ssl != nullptr},
                               {"name", options.connection_name},
-                              {"lang", "natty"},        {"version", "probe"},
-                              {"protocol", 1},          {"echo", false}};
+                              {"lang", "natty"},
+                              {"version", "probe"},
+                              {"protocol", 1},
+                              {"echo", false}};
     if (!options.user.empty()) {
         connect["user"] = options.user;
         connect["pass"] = options.password;
@@ -464,7 +482,9 @@ CertificateInfo describe_certificate_pem(const std::string& pem) {
 namespace {
 
 // The stages of probe(); each failure returns early with failed_at and error set.
-void run_probe(const ServerUrl& url, const ProbeOptions& options, Deadline& deadline,
+void run_probe(const ServerUrl& url,
+               const ProbeOptions& options,
+               Deadline& deadline,
                ProbeResult& result) {
     auto start = Clock::now();
     const AddrInfoPtr addresses = resolve_tcp(url.host, url.port, result.error);
@@ -525,8 +545,8 @@ void run_probe(const ServerUrl& url, const ProbeOptions& options, Deadline& dead
             result.error = "TLS certificate verification failed: " + result.verify_error;
         } else {
             start = Clock::now();
-            nats_handshake(sock.fd(), session.ssl.get(), with_url_credentials(options, url),
-                           deadline, result);
+            nats_handshake(
+                sock.fd(), session.ssl.get(), with_url_credentials(options, url), deadline, result);
             result.handshake_time = result.info_time + (Clock::now() - start);
         }
     }

@@ -50,10 +50,10 @@ struct ProbeResult {
 
 struct ProbeOptions {
     Duration timeout = std::chrono::seconds(5);
-    std::string ca_file;     // "" = system trust store
-    std::string cert_file;   // client certificate, if the server wants one
+    std::string ca_file;   // "" = system trust store
+    std::string cert_file; // client certificate, if the server wants one
     std::string key_file;
-    bool force_tls = false;  // do TLS even if the server does not require it (if available)
+    bool force_tls = false; // do TLS even if the server does not require it (if available)
     // Also run the NATS handshake: CONNECT with the credentials below, PING, wait for PONG or
     // -ERR. Credentials are never sent over TLS that failed verification, nor in plaintext when
     // force_tls is set and the server offers no TLS (the stage then fails as tls).
