@@ -61,14 +61,17 @@ std::string unknown_text(const Error& e) {
     return e.hint().empty() ? std::string(e.what()) : std::string(e.what()) + " (" + e.hint() + ")";
 }
 
-// A duration threshold flag: empty = off; malformed = UNKNOWN naming the flag.
+// A duration threshold flag: empty or zero = off (as in the Go CLI); malformed = UNKNOWN naming
+// the flag.
 std::optional<double>
 duration_threshold(const std::string& text, const std::string& flag, CheckResult& result) {
     if (text.empty()) {
         return std::nullopt;
     }
     try {
-        return seconds_of(parse_duration(text, flag));
+        const Duration threshold = parse_duration(text, flag);
+        return threshold == Duration::zero() ? std::nullopt
+                                             : std::optional<double>(seconds_of(threshold));
     } catch (const Error& e) {
         result.unknown(unknown_text(e));
         return std::nullopt;
@@ -876,27 +879,27 @@ void setup_server(CLI::App& app, Runtime& runtime) {
     add_output_flags(conn, conn_opts->output);
     conn->add_option("--connect-warn",
                      conn_opts->connect_warn,
-                     "Warn when connecting takes this long (default 500ms)")
+                     "Warn when connecting takes this long (default 500ms, 0 = off)")
         ->type_name("DURATION");
     conn->add_option("--connect-critical",
                      conn_opts->connect_critical,
-                     "Critical when connecting takes this long (default 1s)")
+                     "Critical when connecting takes this long (default 1s, 0 = off)")
         ->type_name("DURATION");
     conn->add_option("--rtt-warn",
                      conn_opts->rtt_warn,
-                     "Warn when the PING/PONG round trip takes this long (default 500ms)")
+                     "Warn when the PING/PONG round trip takes this long (default 500ms, 0 = off)")
         ->type_name("DURATION");
     conn->add_option("--rtt-critical",
                      conn_opts->rtt_critical,
-                     "Critical when the PING/PONG round trip takes this long (default 1s)")
+                     "Critical when the PING/PONG round trip takes this long (default 1s, 0 = off)")
         ->type_name("DURATION");
     conn->add_option("--req-warn",
                      conn_opts->req_warn,
-                     "Warn when the message round trip takes this long (default 500ms)")
+                     "Warn when the message round trip takes this long (default 500ms, 0 = off)")
         ->type_name("DURATION");
     conn->add_option("--req-critical",
                      conn_opts->req_critical,
-                     "Critical when the message round trip takes this long (default 1s)")
+                     "Critical when the message round trip takes this long (default 1s, 0 = off)")
         ->type_name("DURATION");
     conn->add_option("--tls-expiry-warn",
                      conn_opts->tls_expiry_warn,

@@ -241,6 +241,31 @@ TEST_CASE("check connection thresholds fire: warning, critical, and json says so
                   "OK:rtt time "));
 }
 
+TEST_CASE("check connection: a 0 threshold turns that level off, as in the Go CLI", "[check]") {
+    TempDir dir;
+    auto server = NatsServer::start({}, dir.path());
+    Sandbox sandbox;
+    const auto result = check(sandbox,
+                              {"-s",
+                               server->url(),
+                               "server",
+                               "check",
+                               "connection",
+                               "--rtt-warn",
+                               "0",
+                               "--connect-critical",
+                               "0",
+                               "--req-warn",
+                               "0",
+                               "--req-critical",
+                               "0"});
+    INFO(result.out);
+    CHECK(result.exit_code == k_ok);
+    CHECK(matches(result.out,
+                  "^OK Connection .* \\| connect_time=[0-9.]+s;0\\.5000; rtt=[0-9.]+s;;1\\.0000 "
+                  "request_time=[0-9.]+s "));
+}
+
 TEST_CASE("check connection --format prometheus parses and always exits 0", "[check]") {
     TempDir dir;
     auto server = NatsServer::start({}, dir.path());
