@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <random>
 #include <regex>
 
@@ -61,8 +62,8 @@ std::string unknown_text(const Error& e) {
     return e.hint().empty() ? std::string(e.what()) : std::string(e.what()) + " (" + e.hint() + ")";
 }
 
-// A duration threshold flag: empty or zero = off (as in the Go CLI); malformed = UNKNOWN naming
-// the flag.
+// A duration threshold flag: empty or zero = off (the Go CLI's connection check would always
+// fire on 0); malformed = UNKNOWN naming the flag.
 std::optional<double>
 duration_threshold(const std::string& text, const std::string& flag, CheckResult& result) {
     if (text.empty()) {
@@ -185,24 +186,21 @@ std::optional<nats::Connection> connect_for_check(Runtime& runtime, CheckResult&
     }
 }
 
-// Classifies a measured duration against thresholds and records the message.
+// Classifies a measured duration against thresholds and records the message; `exceeded` words
+// a fired threshold (in seconds).
 void classify_time(CheckResult& result,
                    Duration measured,
                    std::optional<double> warn,
                    std::optional<double> crit,
                    const std::string& ok_text,
-                   const std::string& exceeded_text) {
+                   const std::function<std::string(double)>& exceeded) {
     const CheckStatus status =
         output::classify(seconds_of(measured), warn, crit, Direction::higher_is_worse);
     if (status == CheckStatus::ok) {
         result.ok(ok_text);
         return;
     }
-    const double threshold = status == CheckStatus::critical ? *crit : *warn;
-    result.add(status,
-               exceeded_text + " "
-                   + format_go_duration(std::chrono::duration_cast<Duration>(
-                       std::chrono::duration<double>(threshold))));
+    result.add(status, exceeded(status == CheckStatus::critical ? *crit : *warn));
 }
 
 std::string random_payload(std::size_t size) {
@@ -415,27 +413,37 @@ void run_check_connection(const ConnectionCheckOptions& options, Runtime& runtim
     }
     const Duration connect_time = Clock::now() - start;
     const std::string url = conn->connected_url();
+    // The Go CLI's wording: a fired threshold as a float of seconds, the round trip as %f.
     classify_time(result,
                   connect_time,
                   connect_warn,
                   connect_crit,
                   "connected to " + url + " in " + took(connect_time),
-                  "connected to " + url + ", connect time exceeded");
+                  [&](double threshold) {
+                      return "connected to " + url + ", connect time exceeded "
+                             + output::format_go_float(threshold);
+                  });
 
     std::optional<Duration> rtt;
     try {
         rtt = conn->flush(settings->timeout);
-        classify_time(
-            result, *rtt, rtt_warn, rtt_crit, "rtt time " + took(*rtt), "rtt time exceeded");
+        classify_time(result, *rtt, rtt_warn, rtt_crit, "rtt time " + took(*rtt), [](double t) {
+            return "rtt time exceeded " + output::format_go_float(t);
+        });
     } catch (const Error& e) {
         result.critical(std::string("rtt failed: ") + e.what());
     }
 
     const auto round_trip = self_round_trip(*conn, *settings, result);
     if (round_trip) {
-        char text[64];
-        std::snprintf(text, sizeof text, "round trip took %fs", seconds_of(*round_trip));
-        classify_time(result, *round_trip, req_warn, req_crit, text, "round trip request took");
+        char seconds[64];
+        std::snprintf(seconds, sizeof seconds, "%f", seconds_of(*round_trip));
+        classify_time(result,
+                      *round_trip,
+                      req_warn,
+                      req_crit,
+                      "round trip took " + std::string(seconds) + "s",
+                      [&](double) { return "round trip request took " + std::string(seconds); });
     }
 
     result.perf({"connect_time",
@@ -747,7 +755,11 @@ void run_check_request(const RequestCheckOptions& options, Runtime& runtime) {
         if (pattern && !std::regex_search(body.begin(), body.end(), *pattern)) {
             result.critical("response does not match regular expression " + options.match_payload);
         } else {
-            classify_time(result, elapsed, warn, crit, "Valid response", "response time exceeded");
+            classify_time(result, elapsed, warn, crit, "Valid response", [](double t) {
+                return "response time exceeded "
+                       + format_go_duration(
+                           std::chrono::duration_cast<Duration>(std::chrono::duration<double>(t)));
+            });
         }
         result.perf({"time", seconds_of(elapsed), "s", warn, crit, "How long the request took"});
     }
