@@ -833,7 +833,11 @@ void run_server_tls(const ServerTlsOptions& options, Runtime& runtime) {
         int index = 0;
         for (const auto& cert : probe.chain) {
             ++index;
-            io.out << "\nCertificate " << index << (index == 1 ? " (server)" : "") << "\n\n";
+            io.out << "\nCertificate " << index
+                   << (index == 1   ? " (server)"
+                       : cert.is_ca ? " (CA)"
+                                    : "")
+                   << "\n\n";
             output::Columns columns;
             columns.add("Subject", cert.subject);
             columns.add("Issuer", cert.issuer);

@@ -301,7 +301,12 @@ TlsSession tls_handshake(int fd,
     if (!result.verified) {
         result.verify_error = X509_verify_cert_error_string(verify);
     }
-    if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl.get())) {
+    // The chain as verified (up to the trusted CA) when it verifies, else as presented.
+    STACK_OF(X509)* chain = result.verified ? SSL_get0_verified_chain(ssl.get()) : nullptr;
+    if (chain == nullptr) {
+        chain = SSL_get_peer_cert_chain(ssl.get());
+    }
+    if (chain != nullptr) {
         for (int i = 0; i < sk_X509_num(chain); ++i) {
             result.chain.push_back(describe(sk_X509_value(chain, i)));
         }

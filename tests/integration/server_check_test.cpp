@@ -791,6 +791,11 @@ TEST_CASE("server tls shows the verified chain, JSON and PEM, and flags expiry",
         CHECK(contains(doc["chain"][0]["subject"].get<std::string>(), "CN=localhost"));
         CHECK(contains(doc["chain"][0]["issuer"].get<std::string>(), "CN=natty test CA"));
         CHECK(doc["chain"][0]["days_left"].get<int>() >= 29);
+        // The chain as verified ends at the CA from --tlsca, which the server never sends.
+        REQUIRE(doc["chain"].size() == 2);
+        CHECK(contains(doc["chain"][1]["subject"].get<std::string>(), "CN=natty test CA"));
+        CHECK(doc["chain"][1]["is_ca"] == true);
+        CHECK(contains(text.out, "Certificate 2 (CA)"));
 
         const auto pem = sandbox.natty(concat(base, {"--pem"}));
         CHECK(pem.exit_code == 0);

@@ -45,7 +45,9 @@ struct ProbeResult {
     bool verified = false;
     std::string verify_error; // OpenSSL's verify reason when not verified
     std::string tls_version;
-    std::vector<CertificateInfo> chain; // server certificate first
+    // Server certificate first; as verified (ending at the trusted CA) when verified, else as
+    // the server presented it.
+    std::vector<CertificateInfo> chain;
 };
 
 struct ProbeOptions {
