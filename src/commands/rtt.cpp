@@ -3,21 +3,18 @@
 #include <natty/nats/connection.hpp>
 #include <natty/nats/error.hpp>
 #include <natty/nats/handle.hpp>
+#include <natty/net/probe.hpp>
+#include <natty/net/socket.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/duration.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <ctime>
-#include <memory>
 
 namespace natty {
 namespace {
@@ -39,15 +36,6 @@ struct UrlReport {
     std::string url; // redacted, as configured
     std::vector<Target> targets;
 };
-
-template <auto Fn>
-struct Free {
-    template <typename T>
-    void operator()(T* p) const noexcept {
-        Fn(p);
-    }
-};
-using AddrInfoPtr = std::unique_ptr<addrinfo, Free<freeaddrinfo>>;
 
 long parse_iterations(const std::string& text) {
     long value = 0;
@@ -75,37 +63,41 @@ std::vector<std::string> resolve(const ServerUrl& url, std::string& error) {
     if (url.host_is_ip()) {
         return {url.host};
     }
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* raw = nullptr;
-    const int rc = ::getaddrinfo(url.host.c_str(), std::to_string(url.port).c_str(), &hints, &raw);
-    const AddrInfoPtr list(raw);
-    if (rc != 0) {
-        error = "cannot resolve host \"" + url.host + "\": " + ::gai_strerror(rc);
-        return {};
-    }
+    const net::AddrInfoPtr list = net::resolve_tcp(url.host, url.port, error);
     std::vector<std::string> addresses;
     for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
-        char buf[INET6_ADDRSTRLEN] = {};
-        if (ai->ai_family == AF_INET) {
-            ::inet_ntop(AF_INET,
-                        &reinterpret_cast<const sockaddr_in*>(ai->ai_addr)->sin_addr,
-                        buf,
-                        sizeof buf);
-        } else if (ai->ai_family == AF_INET6) {
-            ::inet_ntop(AF_INET6,
-                        &reinterpret_cast<const sockaddr_in6*>(ai->ai_addr)->sin6_addr,
-                        buf,
-                        sizeof buf);
-        } else {
-            continue;
-        }
-        if (std::find(addresses.begin(), addresses.end(), buf) == addresses.end()) {
-            addresses.emplace_back(buf);
+        std::string address = net::address_text(ai->ai_addr);
+        if (!address.empty()
+            && std::find(addresses.begin(), addresses.end(), address) == addresses.end()) {
+            addresses.push_back(std::move(address));
         }
     }
     return addresses;
+}
+
+// Records why connecting to one address failed. nats.c says only "No server available" for a
+// refused connection and "Timeout" for a silent server; the first is asked of a raw probe (fast,
+// as the port refuses), the second is a connect failure (4), not a timeout on a connection (8).
+void connect_failed(const Settings& settings,
+                    const ServerUrl& one,
+                    natsStatus status,
+                    Target& target) {
+    const std::string detail = nats::last_error_detail(status);
+    if (status == NATS_TIMEOUT) {
+        target.error_code = ExitCode::connect;
+        target.error = "cannot connect: timed out after " + format_go_duration(settings.timeout);
+        return;
+    }
+    target.error_code = nats::exit_code_for(status);
+    target.error = nats::describe(status, "cannot connect", detail);
+    if (status == NATS_NO_SERVER) {
+        net::ProbeOptions options;
+        options.timeout = settings.timeout;
+        const auto probe = net::probe(one, options);
+        if (probe.failed_at == net::ProbeStage::dns || probe.failed_at == net::ProbeStage::tcp) {
+            target.error = "cannot connect: " + probe.error;
+        }
+    }
 }
 
 // Connects to one address (TLS still verifies the original host name) and times N PING/PONGs.
@@ -126,9 +118,7 @@ void measure(const Settings& settings, const ServerUrl& url, long iterations, Ta
         const natsStatus status = natsConnection_Connect(&raw, options.get());
         const nats::ConnectionHandle conn(raw);
         if (status != NATS_OK) {
-            target.error_code = nats::exit_code_for(status);
-            target.error =
-                nats::describe(status, "cannot connect", nats::last_error_detail(status));
+            connect_failed(settings, one, status, target);
             return;
         }
         for (long i = 0; i < iterations; ++i) {
@@ -240,10 +230,13 @@ void run_rtt(const RttOptions& options, Runtime& runtime) {
         }
     }
     if (failed > 0) {
+        const char* hint = first == ExitCode::denied ? "check --user/--password, --token or --creds"
+                           : first == ExitCode::tls  ? "check --tlsca and the URL's host name"
+                                                     : "is the server listening on every address?";
         throw Error(first == ExitCode::ok ? ExitCode::failure : first,
                     std::to_string(failed) + " of " + std::to_string(total)
-                        + " addresses could not be measured",
-                    "see the failed lines above; is the server listening on every address?");
+                        + " addresses could not be measured (see the failed lines above)",
+                    hint);
     }
 }
 
@@ -257,7 +250,8 @@ void setup_rtt(CLI::App& app, Runtime& runtime) {
         ->type_name("ITERATIONS");
     rtt->add_flag("-j,--json", opts->json, "JSON output (durations in nanoseconds)");
     rtt->footer("Exit codes: 0 every address measured; otherwise the first failure's code\n"
-                "(4 cannot connect, 5 denied, 6 TLS, 8 timeout) after reporting every address;\n"
+                "(4 cannot connect or no answer in --timeout, 5 denied, 6 TLS, 8 a PING timed\n"
+                "out) after reporting every address;\n"
                 "2 usage.");
     rtt->callback([opts, &runtime] { run_rtt(*opts, runtime); });
 }

@@ -1,14 +1,21 @@
+#include "messaging.hpp"
+
+#include <natty/commands/kv.hpp>
 #include <natty/commands/server.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/connection.hpp>
 #include <natty/nats/error.hpp>
 #include <natty/nats/handle.hpp>
 #include <natty/nats/jetstream.hpp>
+#include <natty/nats/kv.hpp>
+#include <natty/nats/message.hpp>
+#include <natty/nats/subscription.hpp>
 #include <natty/net/probe.hpp>
 #include <natty/output/check.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/atomic_file.hpp>
 #include <natty/util/duration.hpp>
+#include <natty/util/template.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -17,6 +24,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <random>
 #include <regex>
 
@@ -49,16 +57,24 @@ std::string percent_text(double pct) {
     return buf;
 }
 
-// A duration threshold flag: empty = off; malformed = UNKNOWN naming the flag.
+// An UNKNOWN message from a usage or configuration error: what was wrong, then what to do.
+std::string unknown_text(const Error& e) {
+    return e.hint().empty() ? std::string(e.what()) : std::string(e.what()) + " (" + e.hint() + ")";
+}
+
+// A duration threshold flag: empty or zero = off (the Go CLI's connection check would always
+// fire on 0); malformed = UNKNOWN naming the flag.
 std::optional<double>
 duration_threshold(const std::string& text, const std::string& flag, CheckResult& result) {
     if (text.empty()) {
         return std::nullopt;
     }
     try {
-        return seconds_of(parse_duration(text, flag));
+        const Duration threshold = parse_duration(text, flag);
+        return threshold == Duration::zero() ? std::nullopt
+                                             : std::optional<double>(seconds_of(threshold));
     } catch (const Error& e) {
-        result.unknown(e.what());
+        result.unknown(unknown_text(e));
         return std::nullopt;
     }
 }
@@ -108,7 +124,7 @@ const Settings* settings_or_unknown(Runtime& runtime, CheckResult& result) {
     try {
         return &runtime.settings();
     } catch (const Error& e) {
-        result.unknown(e.what());
+        result.unknown(unknown_text(e));
         return nullptr;
     }
 }
@@ -146,6 +162,20 @@ net::ProbeOptions probe_options_for(const Settings& settings) {
     return options;
 }
 
+// The connection check's one critical message after a failed connect, naming the phase that
+// failed when the probe found it.
+void connection_failed(CheckResult& result,
+                       const std::string& reason,
+                       const net::ProbeResult& probe) {
+    const std::string phase = phase_label(probe.failed_at);
+    if (phase.empty()) {
+        result.critical("connection failed: " + reason);
+        return;
+    }
+    result.critical("connection failed: " + reason + " (failed phase: " + phase + ")");
+    result.extra("failed_phase", phase);
+}
+
 // Connects for a check; on failure records `connection failed: <reason>` and returns nullopt.
 std::optional<nats::Connection> connect_for_check(Runtime& runtime, CheckResult& result) {
     try {
@@ -156,24 +186,21 @@ std::optional<nats::Connection> connect_for_check(Runtime& runtime, CheckResult&
     }
 }
 
-// Classifies a measured duration against thresholds and records the message.
+// Classifies a measured duration against thresholds and records the message; `exceeded` words
+// a fired threshold (in seconds).
 void classify_time(CheckResult& result,
                    Duration measured,
                    std::optional<double> warn,
                    std::optional<double> crit,
                    const std::string& ok_text,
-                   const std::string& exceeded_text) {
+                   const std::function<std::string(double)>& exceeded) {
     const CheckStatus status =
         output::classify(seconds_of(measured), warn, crit, Direction::higher_is_worse);
     if (status == CheckStatus::ok) {
         result.ok(ok_text);
         return;
     }
-    const double threshold = status == CheckStatus::critical ? *crit : *warn;
-    result.add(status,
-               exceeded_text + " "
-                   + format_go_duration(std::chrono::duration_cast<Duration>(
-                       std::chrono::duration<double>(threshold))));
+    result.add(status, exceeded(status == CheckStatus::critical ? *crit : *warn));
 }
 
 std::string random_payload(std::size_t size) {
@@ -189,50 +216,50 @@ std::string random_payload(std::size_t size) {
     return payload;
 }
 
-// The Go CLI's round trip: publish 100 random bytes to a fresh inbox we subscribe to, and time
-// until they come back. Returns the time or records a critical message.
+// The Go CLI's round trip: publish 100 random bytes to a fresh inbox (under --inbox-prefix) we
+// subscribe to, and time until they come back. Returns the time or records a critical message.
 std::optional<Duration>
-self_round_trip(nats::Connection& conn, Duration timeout, CheckResult& result) {
-    natsInbox* raw_inbox = nullptr;
-    if (natsInbox_Create(&raw_inbox) != NATS_OK) {
-        result.critical("could not create an inbox");
-        return std::nullopt;
-    }
-    const nats::InboxHandle inbox(raw_inbox);
-    const std::string subject = raw_inbox;
+self_round_trip(nats::Connection& conn, const Settings& settings, CheckResult& result) {
+    const std::string& prefix = settings.values.inbox_prefix;
+    std::mt19937_64 rng{std::random_device{}()};
+    const std::string subject =
+        (prefix.empty() ? std::string("_INBOX") : prefix) + "." + new_id(rng);
     const std::string payload = random_payload(100);
     const auto start = Clock::now();
-    natsSubscription* raw_sub = nullptr;
-    natsStatus status = natsConnection_SubscribeSync(&raw_sub, conn.get(), subject.c_str());
-    const nats::SubscriptionHandle sub(raw_sub);
-    if (status == NATS_OK) {
-        status = natsSubscription_AutoUnsubscribe(sub.get(), 1);
-    }
-    if (status != NATS_OK) {
-        result.critical(nats::describe(
-            status, "could not subscribe to " + subject, nats::last_error_detail(status)));
+    std::optional<nats::Subscription> sub;
+    try {
+        sub.emplace(nats::Subscription::subscribe(conn, subject));
+        messaging::publish(conn, subject, {}, payload, {});
+    } catch (const Error& e) {
+        result.critical(std::string("could not round-trip a message: ") + e.what());
         return std::nullopt;
     }
-    status = natsConnection_Publish(
-        conn.get(), subject.c_str(), payload.data(), static_cast<int>(payload.size()));
-    if (status != NATS_OK) {
-        result.critical(nats::describe(
-            status, "could not publish to " + subject, nats::last_error_detail(status)));
+    // Waits in slices so a permission error reported meanwhile ends the wait at once.
+    const auto deadline = start + settings.timeout;
+    std::optional<nats::Message> msg;
+    std::optional<nats::AsyncError> denied;
+    try {
+        while (!msg && !denied && !sub->finished() && Clock::now() < deadline) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+            msg = sub->next(std::min(left, std::chrono::milliseconds(50)));
+            denied = conn.take_async_error();
+        }
+    } catch (const Error& e) {
+        result.critical("did not receive from " + subject + ": " + e.what());
         return std::nullopt;
     }
-    natsMsg* raw_msg = nullptr;
-    status = natsSubscription_NextMsg(&raw_msg, sub.get(), to_millis(timeout));
-    const nats::MessageHandle msg(raw_msg);
-    if (status != NATS_OK) {
+    if (!msg) {
         result.critical("did not receive from " + subject + ": "
-                        + (status == NATS_TIMEOUT ? "timeout after " + format_go_duration(timeout)
-                                                  : std::string(natsStatus_GetText(status))));
+                        + (denied ? denied->text
+                                        + " (a user limited to other inboxes needs "
+                                          "--inbox-prefix)"
+                           : sub->finished()
+                               ? std::string("the connection closed")
+                               : "timeout after " + format_go_duration(settings.timeout)));
         return std::nullopt;
     }
     const Duration elapsed = Clock::now() - start;
-    const std::string_view got(natsMsg_GetData(msg.get()),
-                               static_cast<std::size_t>(natsMsg_GetDataLength(msg.get())));
-    if (got != payload) {
+    if (msg->data() != payload) {
         result.critical("did not receive expected message");
         return std::nullopt;
     }
@@ -356,45 +383,67 @@ void run_check_connection(const ConnectionCheckOptions& options, Runtime& runtim
         return;
     }
     const net::ProbeOptions probe_options = probe_options_for(*settings);
+    const auto servers = settings->servers();
 
-    const auto start = Clock::now();
-    auto conn = connect_for_check(runtime, result);
-    if (!conn) {
-        // Say which phase failed, from a raw probe of the first server.
-        const auto probe = net::probe(settings->servers().front(), probe_options);
-        if (const std::string phase = phase_label(probe.failed_at); !phase.empty()) {
-            std::vector<std::string> messages = result.critical_messages();
-            CheckResult failed("Connection", "connections");
-            failed.critical(messages.front() + " (failed phase: " + phase + ")");
-            failed.extra("failed_phase", phase);
-            result = failed;
+    // Where the time goes, phase by phase. With one server, a probe that ran out of time is the
+    // answer already: nats.c would only wait as long again (and its diagnosis once more).
+    std::optional<net::ProbeResult> probe;
+    if (servers.size() == 1) {
+        probe = net::probe(servers.front(), probe_options);
+        if (probe->timed_out) {
+            connection_failed(result,
+                              "cannot connect to " + servers.front().redacted() + ": "
+                                  + probe->error,
+                              *probe);
+            emit_check(result, format, options.output, runtime);
+            return;
         }
+    }
+    const auto start = Clock::now();
+    std::optional<nats::Connection> conn;
+    try {
+        conn.emplace(runtime.connect());
+    } catch (const Error& e) {
+        if (!probe) {
+            probe = net::probe(servers.front(), probe_options);
+        }
+        connection_failed(result, e.what(), *probe);
         emit_check(result, format, options.output, runtime);
         return;
     }
     const Duration connect_time = Clock::now() - start;
     const std::string url = conn->connected_url();
+    // The Go CLI's wording: a fired threshold as a float of seconds, the round trip as %f.
     classify_time(result,
                   connect_time,
                   connect_warn,
                   connect_crit,
                   "connected to " + url + " in " + took(connect_time),
-                  "connected to " + url + ", connect time exceeded");
+                  [&](double threshold) {
+                      return "connected to " + url + ", connect time exceeded "
+                             + output::format_go_float(threshold);
+                  });
 
     std::optional<Duration> rtt;
     try {
         rtt = conn->flush(settings->timeout);
-        classify_time(
-            result, *rtt, rtt_warn, rtt_crit, "rtt time " + took(*rtt), "rtt time exceeded");
+        classify_time(result, *rtt, rtt_warn, rtt_crit, "rtt time " + took(*rtt), [](double t) {
+            return "rtt time exceeded " + output::format_go_float(t);
+        });
     } catch (const Error& e) {
         result.critical(std::string("rtt failed: ") + e.what());
     }
 
-    const auto round_trip = self_round_trip(*conn, settings->timeout, result);
+    const auto round_trip = self_round_trip(*conn, *settings, result);
     if (round_trip) {
-        char text[64];
-        std::snprintf(text, sizeof text, "round trip took %fs", seconds_of(*round_trip));
-        classify_time(result, *round_trip, req_warn, req_crit, text, "round trip request took");
+        char seconds[64];
+        std::snprintf(seconds, sizeof seconds, "%f", seconds_of(*round_trip));
+        classify_time(result,
+                      *round_trip,
+                      req_warn,
+                      req_crit,
+                      "round trip took " + std::string(seconds) + "s",
+                      [&](double) { return "round trip request took " + std::string(seconds); });
     }
 
     result.perf({"connect_time",
@@ -420,17 +469,41 @@ void run_check_connection(const ConnectionCheckOptions& options, Runtime& runtim
                      "Time taken for a full Request-Reply operation"});
     }
 
-    // Where the time went: the same server again, phase by phase.
-    const auto urls = parse_server_list(url);
-    const auto probe = net::probe(urls.front(), probe_options);
-    if (probe.failed_at == net::ProbeStage::done) {
-        add_phase_perfdata(result, probe);
+    if (!probe) {
+        // Of several servers, the one nats.c picked.
+        probe = net::probe(parse_server_list(url).front(), probe_options);
+    }
+    if (probe->failed_at == net::ProbeStage::done) {
+        add_phase_perfdata(result, *probe);
     }
     if (expiry_warn || expiry_crit) {
-        check_tls_expiry(result, probe, expiry_warn, expiry_crit);
+        check_tls_expiry(result, *probe, expiry_warn, expiry_crit);
     }
     emit_check(result, format, options.output, runtime);
 }
+
+namespace {
+
+// The --key part of the kv check: present with a value, else why not.
+void check_kv_key(CheckResult& result,
+                  nats::KvBucket& bucket,
+                  const std::string& key,
+                  Duration timeout) {
+    if (const auto record = bucket.get(key)) {
+        result.ok("key " + key + " found at revision " + std::to_string(record->revision));
+        return;
+    }
+    const auto history = bucket.history(key, timeout);
+    if (history.empty()) {
+        result.critical("key " + key + " not found");
+        return;
+    }
+    const auto& last = history.back();
+    result.critical("key " + key + " is " + (last.op == nats::KvOp::purge ? "purged" : "deleted")
+                    + " (revision " + std::to_string(last.revision) + ")");
+}
+
+} // namespace
 
 void run_check_kv(const KvCheckOptions& options, Runtime& runtime) {
     CheckResult result(options.bucket.empty() ? "KV" : options.bucket, "kv");
@@ -439,8 +512,17 @@ void run_check_kv(const KvCheckOptions& options, Runtime& runtime) {
     const auto crit = number_threshold(options.values_critical, "--values-critical", result);
     if (options.bucket.empty()) {
         result.unknown("--bucket is required");
+    } else if (const std::string problem = kv_bucket_problem(options.bucket); !problem.empty()) {
+        result.unknown("invalid --bucket: " + problem);
     }
-    if (result.has_unknown() || settings_or_unknown(runtime, result) == nullptr) {
+    if (!options.key.empty()) {
+        if (const std::string problem = kv_key_problem(options.key); !problem.empty()) {
+            result.unknown("invalid --key: " + problem);
+        }
+    }
+    const Settings* settings =
+        result.has_unknown() ? nullptr : settings_or_unknown(runtime, result);
+    if (settings == nullptr) {
         emit_check(result, format, options.output, runtime);
         return;
     }
@@ -451,66 +533,37 @@ void run_check_kv(const KvCheckOptions& options, Runtime& runtime) {
     }
     try {
         nats::JetStream js(*conn);
-        kvStore* raw_kv = nullptr;
-        const natsStatus status = js_KeyValue(&raw_kv, js.get(), options.bucket.c_str());
-        const nats::KvStoreHandle kv(raw_kv);
-        if (status == NATS_NOT_FOUND) {
-            result.critical("bucket " + options.bucket + " not found");
-        } else if (status == NATS_NO_RESPONDERS) {
-            nats::throw_jetstream_error(
-                status, static_cast<jsErrCode>(0), "open bucket " + options.bucket);
-        } else {
-            nats::check(status, "open bucket " + options.bucket);
+        const auto stream = nats::kv_bucket_stream(js, options.bucket);
+        if (!stream) {
+            throw Error(ExitCode::not_found, "bucket " + options.bucket + " not found");
         }
-        if (kv) {
-            const auto kv_status = nats::make<nats::KvStatusHandle>(
-                "read status of bucket " + options.bucket, kvStore_Status, kv.get());
-            const auto values = static_cast<double>(kvStatus_Values(kv_status.get()));
-            const CheckStatus values_status = output::classify(values, warn, crit);
-            std::string text = "bucket " + options.bucket + " has "
-                               + std::to_string(kvStatus_Values(kv_status.get())) + " values";
-            if (values_status != CheckStatus::ok) {
-                const double threshold = values_status == CheckStatus::critical ? *crit : *warn;
-                char buf[32];
-                std::snprintf(buf, sizeof buf, "%0.0f", threshold);
-                text += " (threshold " + std::string(buf) + ")";
-            }
-            result.add(values_status, text);
-            result.perf({"values", values, "", warn, crit, "How many values the bucket holds"});
-            jsStreamInfo* raw_info = nullptr;
-            jsErrCode code = static_cast<jsErrCode>(0);
-            const std::string stream = "KV_" + options.bucket;
-            if (js_GetStreamInfo(&raw_info, js.get(), stream.c_str(), nullptr, &code) == NATS_OK) {
-                const nats::StreamInfoHandle info(raw_info);
-                result.perf({"bytes",
-                             static_cast<double>(info->State.Bytes),
-                             "B",
-                             {},
-                             {},
-                             "Bytes stored in the bucket"});
-            }
-            result.perf({"replicas",
-                         static_cast<double>(kvStatus_Replicas(kv_status.get())),
-                         "",
-                         {},
-                         {},
-                         "Replicas of the bucket"});
-            if (!options.key.empty()) {
-                kvEntry* raw_entry = nullptr;
-                const natsStatus get = kvStore_Get(&raw_entry, kv.get(), options.key.c_str());
-                const nats::KvEntryHandle entry(raw_entry);
-                if (get == NATS_NOT_FOUND) {
-                    result.critical("key " + options.key + " not found");
-                } else if (get != NATS_OK) {
-                    result.critical(nats::describe(
-                        get, "read key " + options.key, nats::last_error_detail(get)));
-                } else if (kvEntry_Operation(entry.get()) != kvOp_Put) {
-                    result.critical("key " + options.key + " is deleted or purged");
-                } else {
-                    result.ok("key " + options.key + " found at revision "
-                              + std::to_string(kvEntry_Revision(entry.get())));
-                }
-            }
+        const std::uint64_t count = stream->State.Msgs;
+        const auto values = static_cast<double>(count);
+        const CheckStatus values_status = output::classify(values, warn, crit);
+        std::string text = "bucket " + options.bucket + " has " + std::to_string(count) + " values";
+        if (values_status != CheckStatus::ok) {
+            const double threshold = values_status == CheckStatus::critical ? *crit : *warn;
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%0.0f", threshold);
+            text += " (threshold " + std::string(buf) + ")";
+        }
+        result.add(values_status, text);
+        result.perf({"values", values, "", warn, crit, "How many values the bucket holds"});
+        result.perf({"bytes",
+                     static_cast<double>(stream->State.Bytes),
+                     "B",
+                     {},
+                     {},
+                     "Bytes stored in the bucket"});
+        result.perf({"replicas",
+                     static_cast<double>(stream->Config != nullptr ? stream->Config->Replicas : 1),
+                     "",
+                     {},
+                     {},
+                     "Replicas of the bucket"});
+        if (!options.key.empty()) {
+            auto bucket = nats::KvBucket::open(js, options.bucket);
+            check_kv_key(result, bucket, options.key, settings->timeout);
         }
     } catch (const Error& e) {
         result.critical(e.what());
@@ -520,39 +573,78 @@ void run_check_kv(const KvCheckOptions& options, Runtime& runtime) {
 
 namespace {
 
-// Usage of one JetStream resource against the account limit.
-void check_usage(CheckResult& result,
-                 const std::string& label,
-                 const std::string& perf_name,
-                 std::uint64_t used,
-                 std::int64_t limit,
-                 std::optional<double> warn,
-                 std::optional<double> crit) {
-    result.perf({perf_name,
-                 static_cast<double>(used),
+// A cap given by flag for when the account reports none: "" or -1 = not given; malformed or
+// zero = UNKNOWN naming the flag.
+std::optional<std::int64_t>
+size_flag(const std::string& text, const std::string& flag, CheckResult& result) {
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    try {
+        const std::int64_t bytes = parse_size(text, flag);
+        if (bytes == 0) {
+            result.unknown(flag + " must be more than 0 bytes (-1 = not given)");
+            return std::nullopt;
+        }
+        return bytes < 0 ? std::nullopt : std::optional<std::int64_t>(bytes);
+    } catch (const Error& e) {
+        result.unknown(unknown_text(e));
+        return std::nullopt;
+    }
+}
+
+// One JetStream resource: its use against the account limit or, when the account has none,
+// against the cap given by `cap_flag` (the server's own limit, which nats-server does not tell
+// an ordinary user).
+struct UsageCheck {
+    std::string label;      // "memory", "storage"
+    std::string cap_flag;   // "--mem-limit"
+    std::string server_key; // "max_memory_store"
+    std::uint64_t used = 0;
+    std::int64_t account_limit = -1; // <= 0: none
+    std::optional<std::int64_t> flag_limit{};
+    std::optional<double> warn{}, crit{};
+};
+
+void check_usage(CheckResult& result, const UsageCheck& usage) {
+    result.perf({usage.label,
+                 static_cast<double>(usage.used),
                  "B",
                  {},
                  {},
-                 "JetStream " + label + " in use (bytes)"});
-    if (limit <= 0) {
-        result.ok(label + " " + std::to_string(used) + " bytes used, no account limit");
+                 "JetStream " + usage.label + " in use (bytes)"});
+    const bool account = usage.account_limit > 0;
+    if (!account && !usage.flag_limit) {
+        result.ok(usage.label + " " + std::to_string(usage.used)
+                  + " bytes used, no account limit (give " + usage.cap_flag + " SIZE, the server's "
+                  + usage.server_key + ", to check against it)");
         return;
     }
-    const double pct = static_cast<double>(used) * 100.0 / static_cast<double>(limit);
-    const CheckStatus status = output::classify(pct, warn, crit, Direction::higher_is_worse);
+    const std::int64_t limit = account ? usage.account_limit : *usage.flag_limit;
+    const double pct = static_cast<double>(usage.used) * 100.0 / static_cast<double>(limit);
+    const CheckStatus status =
+        output::classify(pct, usage.warn, usage.crit, Direction::higher_is_worse);
     std::string text =
-        label + " using " + percent_text(pct) + " of " + std::to_string(limit) + " bytes";
+        usage.label + " using " + percent_text(pct) + " of " + std::to_string(limit) + " bytes";
+    std::string notes;
     if (status != CheckStatus::ok) {
-        text +=
-            " (threshold " + percent_text(status == CheckStatus::critical ? *crit : *warn) + ")";
+        notes = "threshold "
+                + percent_text(status == CheckStatus::critical ? *usage.crit : *usage.warn);
+    }
+    if (!account) {
+        notes += (notes.empty() ? "" : "; ") + ("limit from " + usage.cap_flag)
+                 + ", the account has none";
+    }
+    if (!notes.empty()) {
+        text += " (" + notes + ")";
     }
     result.add(status, text);
-    result.perf({perf_name + "_pct",
+    result.perf({usage.label + "_pct",
                  pct,
                  "%",
-                 warn,
-                 crit,
-                 "JetStream " + label + " in use, percent of the account limit"});
+                 usage.warn,
+                 usage.crit,
+                 "JetStream " + usage.label + " in use, percent of the limit"});
 }
 
 } // namespace
@@ -560,10 +652,16 @@ void check_usage(CheckResult& result,
 void run_check_jetstream(const JetStreamCheckOptions& options, Runtime& runtime) {
     CheckResult result("JetStream", "jetstream");
     const CheckFormat format = check_format(options.output, result);
-    const auto mem_warn = number_threshold(options.mem_warn, "--mem-warn", result);
-    const auto mem_crit = number_threshold(options.mem_critical, "--mem-critical", result);
-    const auto store_warn = number_threshold(options.store_warn, "--store-warn", result);
-    const auto store_crit = number_threshold(options.store_critical, "--store-critical", result);
+    UsageCheck memory{
+        .label = "memory", .cap_flag = "--mem-limit", .server_key = "max_memory_store"};
+    UsageCheck storage{
+        .label = "storage", .cap_flag = "--store-limit", .server_key = "max_file_store"};
+    memory.warn = number_threshold(options.mem_warn, "--mem-warn", result);
+    memory.crit = number_threshold(options.mem_critical, "--mem-critical", result);
+    storage.warn = number_threshold(options.store_warn, "--store-warn", result);
+    storage.crit = number_threshold(options.store_critical, "--store-critical", result);
+    memory.flag_limit = size_flag(options.mem_limit, "--mem-limit", result);
+    storage.flag_limit = size_flag(options.store_limit, "--store-limit", result);
     if (result.has_unknown() || settings_or_unknown(runtime, result) == nullptr) {
         emit_check(result, format, options.output, runtime);
         return;
@@ -576,15 +674,12 @@ void run_check_jetstream(const JetStreamCheckOptions& options, Runtime& runtime)
     try {
         nats::JetStream js(*conn);
         const auto info = js.account_info();
-        check_usage(
-            result, "memory", "memory", info->Memory, info->Limits.MaxMemory, mem_warn, mem_crit);
-        check_usage(result,
-                    "storage",
-                    "storage",
-                    info->Store,
-                    info->Limits.MaxStore,
-                    store_warn,
-                    store_crit);
+        memory.used = info->Memory;
+        memory.account_limit = info->Limits.MaxMemory;
+        storage.used = info->Store;
+        storage.account_limit = info->Limits.MaxStore;
+        check_usage(result, memory);
+        check_usage(result, storage);
         result.perf(
             {"streams", static_cast<double>(info->Streams), "", {}, {}, "Streams in the account"});
         result.perf({"consumers",
@@ -641,8 +736,8 @@ void run_check_request(const RequestCheckOptions& options, Runtime& runtime) {
                                                      options.payload.data(),
                                                      static_cast<int>(options.payload.size()),
                                                      to_millis(settings->timeout));
-    const nats::MessageHandle reply(raw);
     const Duration elapsed = Clock::now() - start;
+    const nats::Message reply{nats::MessageHandle(raw)};
     if (status == NATS_NO_RESPONDERS) {
         result.critical("no responders on " + options.subject);
     } else if (status == NATS_TIMEOUT) {
@@ -656,12 +751,15 @@ void run_check_request(const RequestCheckOptions& options, Runtime& runtime) {
         result.critical(nats::describe(
             status, "request to " + options.subject + " failed", nats::last_error_detail(status)));
     } else {
-        const std::string body(natsMsg_GetData(reply.get()),
-                               static_cast<std::size_t>(natsMsg_GetDataLength(reply.get())));
-        if (pattern && !std::regex_search(body, *pattern)) {
+        const std::string_view body = reply.data();
+        if (pattern && !std::regex_search(body.begin(), body.end(), *pattern)) {
             result.critical("response does not match regular expression " + options.match_payload);
         } else {
-            classify_time(result, elapsed, warn, crit, "Valid response", "response time exceeded");
+            classify_time(result, elapsed, warn, crit, "Valid response", [](double t) {
+                return "response time exceeded "
+                       + format_go_duration(
+                           std::chrono::duration_cast<Duration>(std::chrono::duration<double>(t)));
+            });
         }
         result.perf({"time", seconds_of(elapsed), "s", warn, crit, "How long the request took"});
     }
@@ -678,12 +776,9 @@ void run_server_tls(const ServerTlsOptions& options, Runtime& runtime) {
     }
     const Settings& settings = runtime.settings();
     const ServerUrl url = settings.servers().front();
-    net::ProbeOptions probe_options;
-    probe_options.timeout = settings.timeout;
-    probe_options.ca_file = settings.values.ca;
-    probe_options.cert_file = settings.values.cert;
-    probe_options.key_file = settings.values.key;
+    net::ProbeOptions probe_options = probe_options_for(settings);
     probe_options.force_tls = true;
+    probe_options.nats_handshake = false;
     const auto probe = net::probe(url, probe_options);
     const std::string target = url.redacted();
     if (probe.failed_at != net::ProbeStage::done && probe.failed_at != net::ProbeStage::tls) {
@@ -738,7 +833,11 @@ void run_server_tls(const ServerTlsOptions& options, Runtime& runtime) {
         int index = 0;
         for (const auto& cert : probe.chain) {
             ++index;
-            io.out << "\nCertificate " << index << (index == 1 ? " (server)" : "") << "\n\n";
+            io.out << "\nCertificate " << index
+                   << (index == 1   ? " (server)"
+                       : cert.is_ca ? " (CA)"
+                                    : "")
+                   << "\n\n";
             output::Columns columns;
             columns.add("Subject", cert.subject);
             columns.add("Issuer", cert.issuer);
@@ -796,27 +895,27 @@ void setup_server(CLI::App& app, Runtime& runtime) {
     add_output_flags(conn, conn_opts->output);
     conn->add_option("--connect-warn",
                      conn_opts->connect_warn,
-                     "Warn when connecting takes this long (default 500ms)")
+                     "Warn when connecting takes this long (default 500ms, 0 = off)")
         ->type_name("DURATION");
     conn->add_option("--connect-critical",
                      conn_opts->connect_critical,
-                     "Critical when connecting takes this long (default 1s)")
+                     "Critical when connecting takes this long (default 1s, 0 = off)")
         ->type_name("DURATION");
     conn->add_option("--rtt-warn",
                      conn_opts->rtt_warn,
-                     "Warn when the PING/PONG round trip takes this long (default 500ms)")
+                     "Warn when the PING/PONG round trip takes this long (default 500ms, 0 = off)")
         ->type_name("DURATION");
     conn->add_option("--rtt-critical",
                      conn_opts->rtt_critical,
-                     "Critical when the PING/PONG round trip takes this long (default 1s)")
+                     "Critical when the PING/PONG round trip takes this long (default 1s, 0 = off)")
         ->type_name("DURATION");
     conn->add_option("--req-warn",
                      conn_opts->req_warn,
-                     "Warn when the message round trip takes this long (default 500ms)")
+                     "Warn when the message round trip takes this long (default 500ms, 0 = off)")
         ->type_name("DURATION");
     conn->add_option("--req-critical",
                      conn_opts->req_critical,
-                     "Critical when the message round trip takes this long (default 1s)")
+                     "Critical when the message round trip takes this long (default 1s, 0 = off)")
         ->type_name("DURATION");
     conn->add_option("--tls-expiry-warn",
                      conn_opts->tls_expiry_warn,
@@ -872,6 +971,16 @@ void setup_server(CLI::App& app, Runtime& runtime) {
                    js_opts->store_critical,
                    "Critical at this percentage of the storage limit (default 90, -1 = off)")
         ->type_name("PCT");
+    js->add_option("--mem-limit",
+                   js_opts->mem_limit,
+                   "Memory cap to measure against when the account has no limit: the server's\n"
+                   "max_memory_store, e.g. 100MB (K/M/G powers of 1024)")
+        ->type_name("SIZE");
+    js->add_option("--store-limit",
+                   js_opts->store_limit,
+                   "Storage cap to measure against when the account has no limit: the server's\n"
+                   "max_file_store, e.g. 100MB (K/M/G powers of 1024)")
+        ->type_name("SIZE");
     js->callback([js_opts, &runtime] { run_check_jetstream(*js_opts, runtime); });
 
     auto req_opts = std::make_shared<RequestCheckOptions>();

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <sstream>
 
@@ -93,6 +96,28 @@ CheckStatus classify(double value,
         return CheckStatus::warning;
     }
     return CheckStatus::ok;
+}
+
+std::string format_go_float(double value) {
+    if (value == 0 || !std::isfinite(value)) {
+        return value == 0 ? "0" : sample_text(value);
+    }
+    // The fewest significant digits that read back as the same double.
+    char buf[64];
+    int digits = 1;
+    for (; digits < 17; ++digits) {
+        std::snprintf(buf, sizeof buf, "%.*e", digits - 1, value);
+        if (std::stod(buf) == value) {
+            break;
+        }
+    }
+    std::snprintf(buf, sizeof buf, "%.*e", digits - 1, value);
+    const int exponent = std::atoi(std::strchr(buf, 'e') + 1);
+    if (exponent < -4 || exponent >= 6) {
+        return buf;
+    }
+    std::snprintf(buf, sizeof buf, "%.*f", std::max(digits - 1 - exponent, 0), value);
+    return buf;
 }
 
 std::string format_perfdata(const PerfItem& item) {

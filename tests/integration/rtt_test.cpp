@@ -83,9 +83,31 @@ TEST_CASE("rtt reports each address of a host name and every URL, failures inclu
     CHECK(std::regex_search(result.out,
                             std::regex("nats://localhost:" + port + ":\n\n +nats://127\\.0\\.0\\.1:"
                                        + port + ": " + k_micros)));
-    CHECK(std::regex_search(result.out, std::regex("nats://\\[::1\\]:" + port + ": failed: ")));
+    CHECK(std::regex_search(
+        result.out,
+        std::regex("nats://\\[::1\\]:" + port + ": failed: cannot connect: connection refused\n")));
     CHECK(result.exit_code == 4);
     CHECK(result.err.find("1 of 2 addresses could not be measured") != std::string::npos);
+}
+
+TEST_CASE("rtt against a frozen server is a connect failure (4) that says it timed out",
+          "[rtt][errors]") {
+    TempDir dir;
+    auto server = NatsServer::start({}, dir.path());
+    Sandbox sandbox;
+    RunResult result;
+    server->pause();
+    try {
+        result = rtt(sandbox, {"-s", server->url(), "--timeout", "1s", "rtt", "2"});
+    } catch (...) {
+        server->resume();
+        throw;
+    }
+    server->resume();
+    INFO(result.out << result.err);
+    CHECK(result.exit_code == 4);
+    CHECK(result.out.find(server->url() + ": failed: cannot connect: timed out after 1s\n")
+          != std::string::npos);
 }
 
 TEST_CASE("rtt rejects a bad iteration count before connecting", "[rtt]") {

@@ -63,7 +63,11 @@ struct TlsServer {
 
     enum class Cert { good, expired, wrong_host, short_lived };
 
-    explicit TlsServer(Cert cert = Cert::good, bool jetstream = false) {
+    // `js_limit` caps JetStream server-wide (max_memory_store and max_file_store), as the seed's
+    // server does, with no account limits.
+    explicit TlsServer(Cert cert = Cert::good,
+                       bool jetstream = false,
+                       std::optional<std::int64_t> js_limit = std::nullopt) {
         TlsConfig tls{pki.server_cert, pki.server_key, std::nullopt};
         if (cert == Cert::expired) {
             tls = {pki.expired_cert, pki.expired_key, std::nullopt};
@@ -72,7 +76,9 @@ struct TlsServer {
         } else if (cert == Cert::short_lived) {
             tls = {pki.short_cert, pki.short_key, std::nullopt};
         }
-        server = NatsServer::start(ServerOptions{.jetstream = jetstream,
+        server = NatsServer::start(ServerOptions{.jetstream = jetstream || js_limit.has_value(),
+                                                 .js_max_memory = js_limit,
+                                                 .js_max_file = js_limit,
                                                  .users = {{"matchmaker", "s3cret-pw", {}, {}}},
                                                  .tls = tls},
                                    dir.path() / "server");
@@ -98,6 +104,45 @@ std::vector<std::string> concat(std::vector<std::string> a, const std::vector<st
 // A nats.c connection for setting up test data (streams, buckets, responders).
 nn::ConnectionHandle connect_raw(const std::string& url) {
     return nn::make<nn::ConnectionHandle>("test connect", natsConnection_ConnectTo, url.c_str());
+}
+
+// The same over TLS as the TlsServer's user, verifying against its CA.
+nn::ConnectionHandle connect_raw(const TlsServer& tls) {
+    auto opts = nn::make<nn::OptionsHandle>("test options", natsOptions_Create);
+    const std::string url = tls.url();
+    REQUIRE(natsOptions_SetURL(opts.get(), url.c_str()) == NATS_OK);
+    REQUIRE(natsOptions_SetSecure(opts.get(), true) == NATS_OK);
+    REQUIRE(natsOptions_LoadCATrustedCertificates(opts.get(), tls.pki.ca_cert.c_str()) == NATS_OK);
+    REQUIRE(natsOptions_SetUserInfo(opts.get(), "matchmaker", "s3cret-pw") == NATS_OK);
+    return nn::make<nn::ConnectionHandle>("test connect", natsConnection_Connect, opts.get());
+}
+
+// Creates file stream FILL on fill.> and stores `count` messages of 8 KiB in it.
+void fill_stream(natsConnection* nc, int count) {
+    auto js = nn::make<nn::JetStreamHandle>("js", natsConnection_JetStream, nc, nullptr);
+    jsStreamConfig cfg;
+    jsStreamConfig_Init(&cfg);
+    cfg.Name = "FILL";
+    const char* subjects[] = {"fill.>"};
+    cfg.Subjects = subjects;
+    cfg.SubjectsLen = 1;
+    cfg.Storage = js_FileStorage;
+    jsStreamInfo* raw_info = nullptr;
+    REQUIRE(js_AddStream(&raw_info, js.get(), &cfg, nullptr, nullptr) == NATS_OK);
+    const nn::StreamInfoHandle info(raw_info);
+    const std::string payload(8192, 'x');
+    for (int i = 0; i < count; ++i) {
+        jsPubAck* raw_ack = nullptr;
+        REQUIRE(js_Publish(&raw_ack,
+                           js.get(),
+                           "fill.data",
+                           payload.data(),
+                           static_cast<int>(payload.size()),
+                           nullptr,
+                           nullptr)
+                == NATS_OK);
+        const nn::PubAckHandle ack(raw_ack);
+    }
 }
 
 } // namespace
@@ -131,6 +176,23 @@ TEST_CASE("check connection prints the Go CLI's Nagios line, then natty's phase 
     }
 }
 
+TEST_CASE("check connection with credentials in the URL hides them and still times each phase",
+          "[check]") {
+    TempDir dir;
+    auto server =
+        NatsServer::start(ServerOptions{.users = {{"app", "url-s3cret", {}, {}}}}, dir.path());
+    Sandbox sandbox;
+    const std::string port = std::to_string(server->port());
+    const auto result =
+        check(sandbox,
+              {"-s", "nats://app:url-s3cret@127.0.0.1:" + port, "server", "check", "connection"});
+    INFO(result.out);
+    CHECK(result.exit_code == k_ok);
+    CHECK(contains(result.out, "OK:connected to nats://app:***@127.0.0.1:" + port + " in "));
+    CHECK(matches(result.out, " tcp_time=[0-9.]+s handshake_time=[0-9.]+s\n$"));
+    CHECK_FALSE(contains(result.out + result.err, "url-s3cret"));
+}
+
 TEST_CASE("check connection thresholds fire: warning, critical, and json says so", "[check]") {
     TempDir dir;
     auto server = NatsServer::start({}, dir.path());
@@ -151,7 +213,7 @@ TEST_CASE("check connection thresholds fire: warning, critical, and json says so
     CHECK(doc["check_name"] == "Connection");
     CHECK(doc["check_suite"] == "connections");
     REQUIRE(doc["warning"].size() == 1);
-    CHECK(doc["warning"][0] == "rtt time exceeded 1ns");
+    CHECK(doc["warning"][0] == "rtt time exceeded 1e-09"); // Go's %v of the seconds
     std::vector<std::string> names;
     for (const auto& item : doc["perf_data"]) {
         names.push_back(item["name"]);
@@ -175,8 +237,34 @@ TEST_CASE("check connection thresholds fire: warning, critical, and json says so
     CHECK(crit.exit_code == k_critical);
     CHECK(matches(crit.out,
                   "^CRITICAL Connection Crit:connected to nats://127\\.0\\.0\\.1:[0-9]+, "
-                  "connect time exceeded 1ns Warn:round trip request took 1ns "
+                  "connect time exceeded 1e-09 Warn:round trip request took "
+                  "[0-9]+\\.[0-9]{6} "
                   "OK:rtt time "));
+}
+
+TEST_CASE("check connection: a 0 threshold turns that level off, as in the Go CLI", "[check]") {
+    TempDir dir;
+    auto server = NatsServer::start({}, dir.path());
+    Sandbox sandbox;
+    const auto result = check(sandbox,
+                              {"-s",
+                               server->url(),
+                               "server",
+                               "check",
+                               "connection",
+                               "--rtt-warn",
+                               "0",
+                               "--connect-critical",
+                               "0",
+                               "--req-warn",
+                               "0",
+                               "--req-critical",
+                               "0"});
+    INFO(result.out);
+    CHECK(result.exit_code == k_ok);
+    CHECK(matches(result.out,
+                  "^OK Connection .* \\| connect_time=[0-9.]+s;0\\.5000; rtt=[0-9.]+s;;1\\.0000 "
+                  "request_time=[0-9.]+s "));
 }
 
 TEST_CASE("check connection --format prometheus parses and always exits 0", "[check]") {
@@ -272,7 +360,7 @@ TEST_CASE("a threshold that is not a duration is UNKNOWN before any connection",
         "-s", "nats://127.0.0.1:1", "server", "check", "connection", "--rtt-warn", "fast"};
     const auto nagios = check(sandbox, base);
     CHECK(nagios.exit_code == k_unknown);
-    CHECK(matches(nagios.out, "^UNKNOWN Connection Unknown:.*--rtt-warn.*fast"));
+    CHECK(matches(nagios.out, "^UNKNOWN Connection Unknown:.*--rtt-warn.*fast.*e\\.g\\. 500ms"));
 
     const auto json = check(sandbox, concat(base, {"--format", "json"}));
     CHECK(json.exit_code == k_unknown);
@@ -285,6 +373,29 @@ TEST_CASE("a threshold that is not a duration is UNKNOWN before any connection",
     const auto format = check(sandbox, {"server", "check", "connection", "--format", "xml"});
     CHECK(format.exit_code == k_unknown);
     CHECK(contains(format.out, "invalid --format \"xml\""));
+}
+
+TEST_CASE("check connection round-trips under --inbox-prefix for a user limited to it",
+          "[check][errors]") {
+    TempDir dir;
+    auto server = NatsServer::start(
+        ServerOptions{.users = {{"limited", "limited-pw", {"_MINE.>"}, {"_MINE.>"}}}}, dir.path());
+    Sandbox sandbox;
+    const std::vector<std::string> base = {
+        "-s", server->url(), "--user", "limited", "--password", "limited-pw", "--timeout", "2s"};
+    const auto ok =
+        check(sandbox, concat(base, {"--inbox-prefix", "_MINE", "server", "check", "connection"}));
+    INFO(ok.out);
+    CHECK(ok.exit_code == k_ok);
+    CHECK(contains(ok.out, " OK:round trip took "));
+
+    const auto denied = check(sandbox, concat(base, {"server", "check", "connection"}));
+    INFO(denied.out);
+    CHECK(denied.exit_code == k_critical);
+    CHECK(matches(denied.out,
+                  "^CRITICAL Connection Crit:did not receive from _INBOX\\.[A-Za-z0-9]+: "
+                  "Permissions Violation for Subscription to .* needs --inbox-prefix\\) "
+                  "OK:connected to "));
 }
 
 TEST_CASE("check connection against a server that is down is CRITICAL naming refused and tcp",
@@ -334,7 +445,9 @@ TEST_CASE("check connection against a frozen server is CRITICAL within the timeo
     CHECK(result.exit_code == k_critical);
     const auto doc = nlohmann::json::parse(result.out);
     CHECK(doc["status"] == "CRITICAL");
-    CHECK(contains(doc["critical"][0].get<std::string>(), "timed out"));
+    // The probe's own answer: nats.c is not left to wait out the timeout a second time.
+    CHECK(contains(doc["critical"][0].get<std::string>(),
+                   "timed out after 1s waiting for the server's INFO"));
     CHECK(doc["failed_phase"] == "handshake");
 }
 
@@ -470,30 +583,7 @@ TEST_CASE("check jetstream warns past 75% of the account storage limit", "[check
     CHECK(contains(empty.out, "OK:storage using 0.0% of 1048576 bytes"));
     {
         auto nc = connect_raw(url);
-        auto js = nn::make<nn::JetStreamHandle>("js", natsConnection_JetStream, nc.get(), nullptr);
-        jsStreamConfig cfg;
-        jsStreamConfig_Init(&cfg);
-        cfg.Name = "FILL";
-        const char* subjects[] = {"fill.>"};
-        cfg.Subjects = subjects;
-        cfg.SubjectsLen = 1;
-        cfg.Storage = js_FileStorage;
-        jsStreamInfo* raw_info = nullptr;
-        REQUIRE(js_AddStream(&raw_info, js.get(), &cfg, nullptr, nullptr) == NATS_OK);
-        const nn::StreamInfoHandle info(raw_info);
-        const std::string payload(8192, 'x');
-        for (int i = 0; i < 104; ++i) {
-            jsPubAck* raw_ack = nullptr;
-            REQUIRE(js_Publish(&raw_ack,
-                               js.get(),
-                               "fill.data",
-                               payload.data(),
-                               static_cast<int>(payload.size()),
-                               nullptr,
-                               nullptr)
-                    == NATS_OK);
-            const nn::PubAckHandle ack(raw_ack);
-        }
+        fill_stream(nc.get(), 104);
     }
     const auto warn = check(sandbox, flags);
     INFO(warn.out);
@@ -502,6 +592,12 @@ TEST_CASE("check jetstream warns past 75% of the account storage limit", "[check
                   "^WARNING JetStream Warn:storage using 8[0-9]\\.[0-9]% of 1048576 "
                   "bytes \\(threshold 75\\.0%\\) OK:memory using 0\\.0%"));
     CHECK(matches(warn.out, " storage_pct=8[0-9]%;75;90 "));
+    // The account's own limit wins over a server cap given by flag.
+    const auto account_wins = check(sandbox, concat(flags, {"--store-limit", "100MB"}));
+    CHECK(account_wins.exit_code == k_warning);
+    CHECK(matches(account_wins.out,
+                  "Warn:storage using 8[0-9]\\.[0-9]% of 1048576 bytes "
+                  "\\(threshold 75\\.0%\\) "));
 
     const auto crit = check(sandbox, concat(flags, {"--store-critical", "80", "--format", "json"}));
     CHECK(crit.exit_code == k_critical);
@@ -510,6 +606,45 @@ TEST_CASE("check jetstream warns past 75% of the account storage limit", "[check
     const auto bad = check(sandbox, concat(flags, {"--mem-warn", "lots"}));
     CHECK(bad.exit_code == k_unknown);
     CHECK(contains(bad.out, "invalid --mem-warn \"lots\""));
+}
+
+TEST_CASE("check jetstream on the seed's setup measures against --store-limit, the server's cap",
+          "[check][js][tls]") {
+    // Like the seed: TLS from a private CA, users, JetStream capped server-wide
+    // (max_file_store) with no account limits, so $JS.API.INFO reports the limits as -1.
+    TlsServer tls(TlsServer::Cert::good, true, 1048576);
+    Sandbox sandbox;
+    const auto flags = concat(tls.flags(), {"server", "check", "jetstream"});
+    const auto unknown_cap = check(sandbox, flags);
+    CHECK(unknown_cap.exit_code == k_ok);
+    CHECK(contains(unknown_cap.out,
+                   "OK:storage 0 bytes used, no account limit (give --store-limit SIZE, the "
+                   "server's max_file_store, to check against it)"));
+    const auto capped = concat(flags, {"--store-limit", "1MiB", "--mem-limit", "1MiB"});
+    const auto empty = check(sandbox, capped);
+    CHECK(empty.exit_code == k_ok);
+    CHECK(contains(empty.out,
+                   "OK:storage using 0.0% of 1048576 bytes (limit from --store-limit, the "
+                   "account has none)"));
+    {
+        auto nc = connect_raw(tls);
+        fill_stream(nc.get(), 104);
+    }
+    const auto warn = check(sandbox, capped);
+    INFO(warn.out);
+    CHECK(warn.exit_code == k_warning);
+    CHECK(matches(warn.out,
+                  "^WARNING JetStream Warn:storage using 8[0-9]\\.[0-9]% of 1048576 bytes "
+                  "\\(threshold 75\\.0%; limit from --store-limit, the account has none\\) "
+                  "OK:memory using 0\\.0% of 1048576 bytes"));
+    CHECK(matches(warn.out, " storage_pct=8[0-9]%;75;90 "));
+
+    const auto zero = check(sandbox, concat(flags, {"--store-limit", "0"}));
+    CHECK(zero.exit_code == k_unknown);
+    CHECK(contains(zero.out, "Unknown:--store-limit must be more than 0 bytes"));
+    const auto bad = check(sandbox, concat(flags, {"--mem-limit", "lots"}));
+    CHECK(bad.exit_code == k_unknown);
+    CHECK(contains(bad.out, "Unknown:--mem-limit: \"lots\" is not a size (use a byte count"));
 }
 
 TEST_CASE("check jetstream without JetStream is CRITICAL saying so", "[check][js]") {
@@ -536,6 +671,8 @@ TEST_CASE("check kv: bucket, value count and key", "[check][kv]") {
         REQUIRE(kvStore_PutString(nullptr, kv.get(), "a", "1") == NATS_OK);
         REQUIRE(kvStore_PutString(nullptr, kv.get(), "b", "2") == NATS_OK);
         REQUIRE(kvStore_Delete(kv.get(), "b") == NATS_OK);
+        REQUIRE(kvStore_PutString(nullptr, kv.get(), "c", "3") == NATS_OK);
+        REQUIRE(kvStore_Purge(kv.get(), "c", nullptr) == NATS_OK);
     }
     Sandbox sandbox;
     const std::vector<std::string> base = {"-s", server->url(), "server", "check", "kv"};
@@ -547,7 +684,10 @@ TEST_CASE("check kv: bucket, value count and key", "[check][kv]") {
 
     const auto deleted = check(sandbox, concat(base, {"--bucket", "CONFIG", "--key", "b"}));
     CHECK(deleted.exit_code == k_critical);
-    CHECK(matches(deleted.out, "Crit:key b (not found|is deleted or purged)"));
+    CHECK(contains(deleted.out, "Crit:key b is deleted (revision 3)"));
+    const auto purged = check(sandbox, concat(base, {"--bucket", "CONFIG", "--key", "c"}));
+    CHECK(purged.exit_code == k_critical);
+    CHECK(contains(purged.out, "Crit:key c is purged (revision 5)"));
 
     const auto missing_key = check(sandbox, concat(base, {"--bucket", "CONFIG", "--key", "zz"}));
     CHECK(missing_key.exit_code == k_critical);
@@ -559,7 +699,11 @@ TEST_CASE("check kv: bucket, value count and key", "[check][kv]") {
 
     const auto none = check(sandbox, concat(base, {"--bucket", "NOPE"}));
     CHECK(none.exit_code == k_critical);
-    CHECK(contains(none.out, "Crit:bucket NOPE not found"));
+    CHECK(none.out == "CRITICAL NOPE Crit:bucket NOPE not found\n");
+
+    const auto bad_key = check(sandbox, concat(base, {"--bucket", "CONFIG", "--key", "a b"}));
+    CHECK(bad_key.exit_code == k_unknown);
+    CHECK(contains(bad_key.out, "Unknown:invalid --key: key \"a b\""));
 
     const auto usage = check(sandbox, base);
     CHECK(usage.exit_code == k_unknown);
@@ -647,6 +791,11 @@ TEST_CASE("server tls shows the verified chain, JSON and PEM, and flags expiry",
         CHECK(contains(doc["chain"][0]["subject"].get<std::string>(), "CN=localhost"));
         CHECK(contains(doc["chain"][0]["issuer"].get<std::string>(), "CN=natty test CA"));
         CHECK(doc["chain"][0]["days_left"].get<int>() >= 29);
+        // The chain as verified ends at the CA from --tlsca, which the server never sends.
+        REQUIRE(doc["chain"].size() == 2);
+        CHECK(contains(doc["chain"][1]["subject"].get<std::string>(), "CN=natty test CA"));
+        CHECK(doc["chain"][1]["is_ca"] == true);
+        CHECK(contains(text.out, "Certificate 2 (CA)"));
 
         const auto pem = sandbox.natty(concat(base, {"--pem"}));
         CHECK(pem.exit_code == 0);

@@ -146,3 +146,18 @@ TEST_CASE("formats parse by name only") {
     CHECK_FALSE(natty::output::parse_check_format("JSON").has_value());
     CHECK_FALSE(natty::output::parse_check_format("").has_value());
 }
+
+TEST_CASE("go float: shortest digits, exponent form below 1e-4 and from 1e6, like Go's %v") {
+    using natty::output::format_go_float;
+    CHECK(format_go_float(0.5) == "0.5");
+    CHECK(format_go_float(1) == "1");
+    CHECK(format_go_float(0) == "0");
+    CHECK(format_go_float(1e-9) == "1e-09");
+    CHECK(format_go_float(0.0001) == "0.0001");
+    CHECK(format_go_float(0.00005) == "5e-05");
+    CHECK(format_go_float(0.25) == "0.25");
+    CHECK(format_go_float(30) == "30");
+    CHECK(format_go_float(123456) == "123456");
+    CHECK(format_go_float(2592000) == "2.592e+06");
+    CHECK(format_go_float(1.5) == "1.5");
+}

@@ -33,6 +33,9 @@ struct JetStreamCheckOptions {
     CheckOutputOptions output;
     std::string mem_warn = "75", mem_critical = "90"; // percent of the account limit, -1 = off
     std::string store_warn = "75", store_critical = "90";
+    // Caps used when the account reports no limit (nats-server 2.9 reports -1 for an account
+    // without its own limits and does not tell an ordinary user the server-wide ones).
+    std::string mem_limit, store_limit; // sizes like 100MB; "" = not given
 };
 
 struct RequestCheckOptions {

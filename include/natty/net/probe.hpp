@@ -30,6 +30,7 @@ struct CertificateInfo {
 struct ProbeResult {
     ProbeStage failed_at = ProbeStage::done; // done = every attempted stage succeeded
     std::string error;                       // why the failed stage failed
+    bool timed_out = false;                  // the failed stage ran out of time (error says so)
     std::vector<std::string> addresses;      // resolved addresses, "127.0.0.1"
     std::string address;                     // the one connected to
     Duration dns_time{}, tcp_time{}, info_time{}, tls_time{};
@@ -44,20 +45,22 @@ struct ProbeResult {
     bool verified = false;
     std::string verify_error; // OpenSSL's verify reason when not verified
     std::string tls_version;
-    std::vector<CertificateInfo> chain; // server certificate first
+    // Server certificate first; as verified (ending at the trusted CA) when verified, else as
+    // the server presented it.
+    std::vector<CertificateInfo> chain;
 };
 
 struct ProbeOptions {
     Duration timeout = std::chrono::seconds(5);
-    std::string ca_file;     // "" = system trust store
-    std::string cert_file;   // client certificate, if the server wants one
+    std::string ca_file;   // "" = system trust store
+    std::string cert_file; // client certificate, if the server wants one
     std::string key_file;
-    bool force_tls = false;  // do TLS even if the server does not require it (if available)
+    bool force_tls = false; // do TLS even if the server does not require it (if available)
     // Also run the NATS handshake: CONNECT with the credentials below, PING, wait for PONG or
     // -ERR. Credentials are never sent over TLS that failed verification, nor in plaintext when
     // force_tls is set and the server offers no TLS (the stage then fails as tls).
     bool nats_handshake = false;
-    std::string user, password, token;
+    std::string user, password, token; // credentials in the URL win over these
     std::string connection_name = "natty probe";
 };
 

@@ -27,6 +27,10 @@ CheckStatus classify(double value,
                      std::optional<double> crit,
                      Direction direction = Direction::automatic);
 
+// A float as Go's %v prints it (shortest digits; exponent form below 1e-4 or from 1e6 on):
+// 0.5 -> "0.5", 1 -> "1", 1e-9 -> "1e-09". The Go CLI's connection check words its thresholds so.
+std::string format_go_float(double value);
+
 // One perfdata item: `name=value[unit][;warn;crit]`.
 struct PerfItem {
     std::string name;
