@@ -52,7 +52,7 @@ TEST_CASE("perfdata: seconds get four decimals, thresholds follow") {
     CHECK(format_perfdata({"rtt", 0.010794792, "s", 0.5, 1.0, ""}) == "rtt=0.0108s;0.5000;1.0000");
 }
 
-TEST_CASE("perfdata: other units are integers; thresholds only when set") {
+TEST_CASE("perfdata: other units are integers, thresholds only when set") {
     CHECK(format_perfdata({"bytes", 1024.4, "B", {}, {}, ""}) == "bytes=1024B");
     CHECK(format_perfdata({"values", 12, "", {}, {}, ""}) == "values=12");
     CHECK(format_perfdata({"values", 12, "", {}, 100.0, ""}) == "values=12;;100");
@@ -110,7 +110,7 @@ TEST_CASE("json: the Go CLI's keys, empty lists left out, perf_data always prese
     CHECK(doc["perf_data"].empty());
 }
 
-TEST_CASE("prometheus: sorted gauges with help and a status_code sample; exit code 0") {
+TEST_CASE("prometheus: sorted gauges with help and a status_code sample, exit code 0") {
     CheckResult result("Con\"nection", "connections");
     result.perf({"rtt", 0.25, "s", 0.5, 1.0, "The round-trip-time of the connection"});
     result.perf({"connect_time", 0.5, "s", 0.5, 1.0, "Time taken to connect to NATS"});
