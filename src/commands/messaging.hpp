@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,22 @@ void publish(nats::Connection& connection,
 void check_out(Io& io);
 // True when stdout is a pipe or socket whose reader has gone (detected without writing).
 bool stdout_reader_gone();
+
+// While alive, writing to io.err no longer flushes io.out first (std::cerr is tied to
+// std::cout). Long-running commands get notices on err from nats.c callback threads, and a
+// flush of out from those threads would race with the main thread's writes to it, and block
+// when stdout is stalled. Such commands flush out themselves.
+class UntiedErr {
+public:
+    explicit UntiedErr(Io& io) : m_err(io.err), m_previous(io.err.tie(nullptr)) {}
+    UntiedErr(const UntiedErr&) = delete;
+    UntiedErr& operator=(const UntiedErr&) = delete;
+    ~UntiedErr() { m_err.tie(m_previous); }
+
+private:
+    std::ostream& m_err;
+    std::ostream* m_previous;
+};
 
 // 1234567 -> "1,234,567".
 std::string with_commas(std::uint64_t n);
