@@ -110,6 +110,11 @@ void raise_async_error(nats::Connection& connection, const std::string& what) {
     }
 }
 
+void flush_and_raise(nats::Connection& connection, const std::string& what) {
+    connection.flush(connection.settings().timeout);
+    raise_async_error(connection, what);
+}
+
 void publish(nats::Connection& connection,
              const std::string& subject,
              const std::string& reply,

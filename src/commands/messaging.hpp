@@ -52,6 +52,9 @@ void check_payload_size(std::size_t data_size,
 
 // Throws the first async error (permission violation, ...) nats.c reported, naming `what`.
 void raise_async_error(nats::Connection& connection, const std::string& what);
+// Flushes within --timeout, then raise_async_error(): the server answers the flush only after
+// it has processed (and refused) everything sent before it.
+void flush_and_raise(nats::Connection& connection, const std::string& what);
 
 // Publishes one message (with reply and headers when given).
 void publish(nats::Connection& connection,

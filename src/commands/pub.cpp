@@ -130,8 +130,7 @@ public:
         } else {
             messaging::publish(m_conn, subject, m_options.reply, data, headers);
             if (m_options.count <= k_per_message_log_limit && !m_newline_mode) {
-                m_conn.flush_and_check(m_conn.settings().timeout, "publish to \"" + subject + "\"");
-                messaging::raise_async_error(m_conn, "publish to \"" + subject + "\"");
+                messaging::flush_and_raise(m_conn, "publish to \"" + subject + "\"");
                 log("Published " + std::to_string(data.size()) + " bytes to \"" + subject + "\"");
             }
         }
@@ -146,10 +145,11 @@ public:
     // Flushes everything buffered and raises errors the server reported meanwhile.
     void finish() {
         const std::string what = "publish to \"" + m_last_subject + "\"";
-        if (!m_js) {
-            m_conn.flush_and_check(m_conn.settings().timeout, what);
+        if (m_js) {
+            messaging::raise_async_error(m_conn, what);
+        } else {
+            messaging::flush_and_raise(m_conn, what);
         }
-        messaging::raise_async_error(m_conn, what);
     }
 
     void set_newline_mode(bool on) { m_newline_mode = on; }

@@ -343,9 +343,7 @@ void run_reply(const ReplyOptions& options, Runtime& runtime) {
     Replier replier(options, io, connection, echo);
     InterruptGuard interrupt;
     auto sub = nats::Subscription::subscribe(connection, options.subject, options.queue);
-    connection.flush_and_check(connection.settings().timeout,
-                               "subscribe to \"" + options.subject + "\"");
-    messaging::raise_async_error(connection, "subscribe to \"" + options.subject + "\"");
+    messaging::flush_and_raise(connection, "subscribe to \"" + options.subject + "\"");
     if (echo && !options.echo) {
         io.note("No body or command supplied, enabling echo mode");
     }

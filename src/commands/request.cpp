@@ -142,7 +142,7 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
         }
         const auto sent_at = Clock::now();
         messaging::publish(connection, subject, reply_to, data, headers);
-        connection.flush_and_check(timeout, "request on \"" + subject + "\"");
+        messaging::flush_and_raise(connection, "request on \"" + subject + "\"");
 
         std::int64_t received = 0;
         auto deadline = sent_at + timeout;

@@ -739,8 +739,7 @@ void run_sub(const SubOptions& options, Runtime& runtime) {
                 + (options.queue.empty() ? std::string() : " in queue group " + options.queue)
                 + (options.match_replies ? " (matching replies on " + prefix + ".>)" : ""));
     }
-    connection.flush_and_check(connection.settings().timeout, "subscribe");
-    messaging::raise_async_error(connection, "subscribe");
+    messaging::flush_and_raise(connection, "subscribe");
 
     Printer printer(options, io, mode);
     printer.set_inbox_prefix(prefix);
