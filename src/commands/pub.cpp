@@ -212,6 +212,12 @@ private:
     bool m_newline_mode = false;
 };
 
+// Statuses meaning the connection went away while publishing (one-shot pub does not reconnect).
+bool connection_lost(natsStatus status) {
+    return status == NATS_CONNECTION_CLOSED || status == NATS_CONNECTION_DISCONNECTED
+           || status == NATS_STALE_CONNECTION || status == NATS_NO_SERVER;
+}
+
 std::string rate_summary(std::uint64_t sent,
                          std::uint64_t bytes,
                          const std::string& subject,
@@ -272,30 +278,45 @@ void run_pub(const PubOptions& options, Runtime& runtime) {
         }
     };
 
-    if (newline_mode) {
-        std::string line;
-        while (!interrupt.requested() && std::getline(io.in, line)) {
-            const Template line_body = messaging::compile_or_literal(
-                line, "line from stdin", templates && output::is_valid_utf8(line));
-            for (std::int64_t i = 0; i < options.count && !interrupt.requested(); ++i) {
-                publisher.send(line_body);
-                pause();
+    try {
+        if (newline_mode) {
+            std::string line;
+            while (!interrupt.requested() && std::getline(io.in, line)) {
+                const Template line_body = messaging::compile_or_literal(
+                    line, "line from stdin", templates && output::is_valid_utf8(line));
+                for (std::int64_t i = 0; i < options.count && !interrupt.requested(); ++i) {
+                    publisher.send(line_body);
+                    pause();
+                }
+                messaging::raise_async_error(connection,
+                                             "publish to \"" + publisher.last_subject() + "\"");
             }
-            messaging::raise_async_error(connection,
-                                         "publish to \"" + publisher.last_subject() + "\"");
+        } else {
+            for (std::uint64_t i = 0; i < total && !interrupt.requested(); ++i) {
+                publisher.send(*body);
+                if (progress) {
+                    progress->update(publisher.sent());
+                }
+                if (i + 1 < total) {
+                    pause();
+                }
+            }
         }
-    } else {
-        for (std::uint64_t i = 0; i < total && !interrupt.requested(); ++i) {
-            publisher.send(*body);
-            if (progress) {
-                progress->update(publisher.sent());
-            }
-            if (i + 1 < total) {
-                pause();
-            }
+        publisher.finish();
+    } catch (const nats::NatsError& e) {
+        if (progress) {
+            progress->finish(publisher.sent());
         }
+        if (!connection_lost(e.status())) {
+            throw;
+        }
+        throw nats::NatsError(e.status(),
+                              std::string(e.what()) + " (connection lost after "
+                                  + messaging::count_of(publisher.sent(), "message")
+                                  + "; the last of them may not have reached the server)",
+                              "core NATS does not confirm delivery; publish with -J to get a "
+                              "stored acknowledgement for each message");
     }
-    publisher.finish();
     if (progress) {
         progress->finish(publisher.sent());
     }

@@ -681,3 +681,19 @@ TEST_CASE("bulk pub draws a progress bar when stderr is a terminal", "[messaging
     CHECK(std::regex_search(result.out, std::regex(R"(\r\[#{30}\] 5,000/5,000 [0-9]+ msgs/s)")));
     CHECK_THAT(result.out, Catch::Contains("Published 5,000 messages"));
 }
+
+TEST_CASE("pub says how far it got when the server goes away mid-run", "[messaging][fault]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    auto pub = sandbox.spawn_natty(
+        with_server(*server, {"pub", "blip", "m{{Count}}", "--count", "20", "--sleep", "200ms"}));
+    REQUIRE(pub->wait_for_output("Published", 10s, true));
+    server->kill9();
+    auto result = pub->wait(20s);
+    INFO(result.err);
+    CHECK(result.exit_code == 4);
+    CHECK(std::regex_search(result.err,
+                            std::regex(R"(connection lost after [0-9]+ messages?; the last of them )"
+                                       R"(may not have reached the server)")));
+}
