@@ -111,8 +111,25 @@ void raise_async_error(nats::Connection& connection, const std::string& what) {
 }
 
 void flush_and_raise(nats::Connection& connection, const std::string& what) {
-    connection.flush(connection.settings().timeout);
+    try {
+        connection.flush(connection.settings().timeout);
+    } catch (const nats::NatsError&) {
+        raise_async_error(connection, what);
+        raise_if_closed(connection, what);
+        throw;
+    }
     raise_async_error(connection, what);
+}
+
+void raise_if_closed(nats::Connection& connection, const std::string& what) {
+    if (!natsConnection_IsClosed(connection.get())) {
+        return;
+    }
+    const char* text = nullptr;
+    natsConnection_GetLastError(connection.get(), &text);
+    const std::string reason = text == nullptr || *text == '\0' ? "" : std::string(": ") + text;
+    throw nats::NatsError(NATS_CONNECTION_CLOSED,
+                          what + ": the connection to the server was closed" + reason);
 }
 
 void publish(nats::Connection& connection,

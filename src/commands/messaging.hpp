@@ -55,6 +55,9 @@ void raise_async_error(nats::Connection& connection, const std::string& what);
 // Flushes within --timeout, then raise_async_error(): the server answers the flush only after
 // it has processed (and refused) everything sent before it.
 void flush_and_raise(nats::Connection& connection, const std::string& what);
+// Throws when nats.c has closed the connection for good (e.g. the server refused something
+// fatally), with the server's reason when nats.c kept it.
+void raise_if_closed(nats::Connection& connection, const std::string& what);
 
 // Publishes one message (with reply and headers when given).
 void publish(nats::Connection& connection,

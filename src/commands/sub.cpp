@@ -782,6 +782,7 @@ void run_sub(const SubOptions& options, Runtime& runtime) {
                     throw BrokenPipe();
                 }
                 messaging::raise_async_error(connection, "subscription");
+                messaging::raise_if_closed(connection, "subscription");
                 if (wait > Duration::zero() && Clock::now() - last_message >= wait) {
                     break;
                 }

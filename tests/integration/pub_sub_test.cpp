@@ -697,3 +697,20 @@ TEST_CASE("pub says how far it got when the server goes away mid-run", "[messagi
                             std::regex(R"(connection lost after [0-9]+ messages?; the last of them )"
                                        R"(may not have reached the server)")));
 }
+
+TEST_CASE("a connection the server closes says why instead of just \"Connection Closed\"",
+          "[messaging][errors]") {
+    TempDir dir;
+    Sandbox sandbox;
+    ServerOptions options;
+    options.extra_config = "max_subscriptions: 1\n";
+    auto server = NatsServer::start(options, dir.path());
+    RunOptions quick;
+    quick.timeout = 10s;
+    auto result = sandbox.natty(with_server(*server, {"sub", "a", "b"}), quick);
+    CHECK_FALSE(result.timed_out);
+    CHECK(result.exit_code == 4);
+    CHECK_THAT(result.err,
+               Catch::Contains("the connection to the server was closed: maximum subscriptions "
+                               "exceeded"));
+}
