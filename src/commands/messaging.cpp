@@ -147,14 +147,36 @@ void publish(nats::Connection& connection,
             "publish to \"" + subject + "\"");
         return;
     }
+    const auto msg = make_message(subject, reply, data, headers);
+    nats::check(natsConnection_PublishMsg(connection.get(), msg.get()),
+                "publish to \"" + subject + "\"");
+}
+
+nats::Message make_message(const std::string& subject,
+                           const std::string& reply,
+                           std::string_view data,
+                           const nats::Headers& headers) {
     auto msg = nats::Message::create(subject, reply, data);
     for (const auto& [key, values] : headers) {
         for (const auto& value : values) {
             msg.add_header(key, value);
         }
     }
-    nats::check(natsConnection_PublishMsg(connection.get(), msg.get()),
-                "publish to \"" + subject + "\"");
+    return msg;
+}
+
+std::string inbox_prefix(const Settings& settings) {
+    const std::string& prefix = settings.values.inbox_prefix;
+    if (prefix.empty()) {
+        return "_INBOX";
+    }
+    require_publish_subject(prefix, "--inbox-prefix");
+    return prefix;
+}
+
+std::string new_inbox(const std::string& prefix) {
+    std::mt19937_64 rng{std::random_device{}()};
+    return prefix + "." + new_id(rng);
 }
 
 void check_out(Io& io) {

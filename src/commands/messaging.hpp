@@ -2,6 +2,7 @@
 
 // Helpers shared by the pub, sub, request and reply commands (private to src/commands).
 
+#include <natty/context/settings.hpp>
 #include <natty/io.hpp>
 #include <natty/nats/connection.hpp>
 #include <natty/nats/message.hpp>
@@ -58,6 +59,17 @@ void flush_and_raise(nats::Connection& connection, const std::string& what);
 // Throws when nats.c has closed the connection for good (e.g. the server refused something
 // fatally), with the server's reason when nats.c kept it.
 void raise_if_closed(nats::Connection& connection, const std::string& what);
+
+// The inbox prefix: --inbox-prefix (validated, UsageError naming it) or "_INBOX".
+std::string inbox_prefix(const Settings& settings);
+// A new inbox subject under the prefix: "<prefix>.<22 random characters>".
+std::string new_inbox(const std::string& prefix);
+
+// A message to publish, headers added in order.
+nats::Message make_message(const std::string& subject,
+                           const std::string& reply,
+                           std::string_view data,
+                           const nats::Headers& headers);
 
 // Publishes one message (with reply and headers when given).
 void publish(nats::Connection& connection,

@@ -167,12 +167,7 @@ private:
     void send_jetstream(const std::string& subject,
                         const std::string& data,
                         const nats::Headers& headers) {
-        auto msg = nats::Message::create(subject, m_options.reply, data);
-        for (const auto& [key, values] : headers) {
-            for (const auto& value : values) {
-                msg.add_header(key, value);
-            }
-        }
+        const auto msg = messaging::make_message(subject, m_options.reply, data, headers);
         jsPubAck* raw = nullptr;
         jsErrCode code{};
         const natsStatus status = js_PublishMsg(&raw, m_js->get(), msg.get(), nullptr, &code);

@@ -680,11 +680,6 @@ std::string only_subject_of(const jsStreamInfo& info, const std::string& stream)
     return info.Config->Subjects[0];
 }
 
-std::string inbox_prefix_of(const Settings& settings) {
-    return settings.values.inbox_prefix.empty() ? std::string("_INBOX")
-                                                : settings.values.inbox_prefix;
-}
-
 } // namespace
 
 void run_sub(const SubOptions& options, Runtime& runtime) {
@@ -703,11 +698,10 @@ void run_sub(const SubOptions& options, Runtime& runtime) {
         mode = Mode::dump_dir;
         prepare_dump_dir(options.dump);
     }
-    const std::string prefix = inbox_prefix_of(runtime.settings());
+    const std::string prefix = messaging::inbox_prefix(runtime.settings());
     std::vector<std::string> subjects = options.subjects;
     if (options.inbox) {
-        std::mt19937_64 rng{std::random_device{}()};
-        subjects.push_back(prefix + "." + new_id(rng));
+        subjects.push_back(messaging::new_inbox(prefix));
     }
 
     const messaging::UntiedErr untied(io);

@@ -140,6 +140,8 @@ TEST_CASE("bad input is refused before connecting", "[messaging][errors]") {
         {{"pub", "x", "y", "--reply", std::string(2001, 'r')}, "2001 bytes long"},
         {{"sub", "x", "--queue", std::string(2001, 'q')}, "2001 bytes long"},
         {{"sub", "--stream", "S", "--start-sequence", "0"}, "--start-sequence must be at least 1"},
+        {{"--inbox-prefix", "my inbox", "request", "x", "y"}, "invalid --inbox-prefix"},
+        {{"--inbox-prefix", "my.>", "sub", "x", "--match-replies"}, "invalid --inbox-prefix"},
         {{"reply", "svc", "--queue", "bad queue"}, "--queue name"},
     };
     for (const auto& c : cases) {
