@@ -180,3 +180,32 @@ TEST_CASE("reply answers the request in hand before a closed stdout ends it", "[
     CHECK(result.out == "one\n");
     CHECK_THAT(result.err, !Catch::Contains("error"));
 }
+
+TEST_CASE("reply renders its body and headers from the request, its subject and the count",
+          "[messaging]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    auto replier = start_reply(sandbox,
+                               *server,
+                               {"svc.t.*",
+                                "hi {{Request}} tok={{2}} n={{Count}}",
+                                "-H",
+                                "X-N:{{Count}}",
+                                "--sleep",
+                                "20ms",
+                                "--count",
+                                "2"});
+    for (const std::string n : {"1", "2"}) {
+        auto result = sandbox.natty(
+            with_server(*server, {"request", "svc.t.z" + n, "abc", "--json"}));
+        REQUIRE(result.exit_code == 0);
+        const auto docs = json_lines(result.out);
+        REQUIRE(docs.size() == 1);
+        CHECK(docs[0]["data"] == "hi abc tok=z" + n + " n=" + n);
+        CHECK(docs[0]["headers"]["X-N"] == nlohmann::json::array({n}));
+    }
+    auto done = replier->wait(10s);
+    CHECK(done.exit_code == 0);
+    CHECK_THAT(done.err, Catch::Contains("Answered 2 requests"));
+}
