@@ -110,6 +110,28 @@ void raise_async_error(nats::Connection& connection, const std::string& what) {
     }
 }
 
+void flush_and_raise(nats::Connection& connection, const std::string& what) {
+    try {
+        connection.flush(connection.settings().timeout);
+    } catch (const nats::NatsError&) {
+        raise_async_error(connection, what);
+        raise_if_closed(connection, what);
+        throw;
+    }
+    raise_async_error(connection, what);
+}
+
+void raise_if_closed(nats::Connection& connection, const std::string& what) {
+    if (!natsConnection_IsClosed(connection.get())) {
+        return;
+    }
+    const char* text = nullptr;
+    natsConnection_GetLastError(connection.get(), &text);
+    const std::string reason = text == nullptr || *text == '\0' ? "" : std::string(": ") + text;
+    throw nats::NatsError(NATS_CONNECTION_CLOSED,
+                          what + ": the connection to the server was closed" + reason);
+}
+
 void publish(nats::Connection& connection,
              const std::string& subject,
              const std::string& reply,
@@ -125,14 +147,36 @@ void publish(nats::Connection& connection,
             "publish to \"" + subject + "\"");
         return;
     }
+    const auto msg = make_message(subject, reply, data, headers);
+    nats::check(natsConnection_PublishMsg(connection.get(), msg.get()),
+                "publish to \"" + subject + "\"");
+}
+
+nats::Message make_message(const std::string& subject,
+                           const std::string& reply,
+                           std::string_view data,
+                           const nats::Headers& headers) {
     auto msg = nats::Message::create(subject, reply, data);
     for (const auto& [key, values] : headers) {
         for (const auto& value : values) {
             msg.add_header(key, value);
         }
     }
-    nats::check(natsConnection_PublishMsg(connection.get(), msg.get()),
-                "publish to \"" + subject + "\"");
+    return msg;
+}
+
+std::string inbox_prefix(const Settings& settings) {
+    const std::string& prefix = settings.values.inbox_prefix;
+    if (prefix.empty()) {
+        return "_INBOX";
+    }
+    require_publish_subject(prefix, "--inbox-prefix");
+    return prefix;
+}
+
+std::string new_inbox(const std::string& prefix) {
+    std::mt19937_64 rng{std::random_device{}()};
+    return prefix + "." + new_id(rng);
 }
 
 void check_out(Io& io) {

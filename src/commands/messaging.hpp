@@ -2,6 +2,7 @@
 
 // Helpers shared by the pub, sub, request and reply commands (private to src/commands).
 
+#include <natty/context/settings.hpp>
 #include <natty/io.hpp>
 #include <natty/nats/connection.hpp>
 #include <natty/nats/message.hpp>
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -51,6 +53,23 @@ void check_payload_size(std::size_t data_size,
 
 // Throws the first async error (permission violation, ...) nats.c reported, naming `what`.
 void raise_async_error(nats::Connection& connection, const std::string& what);
+// Flushes within --timeout, then raise_async_error(): the server answers the flush only after
+// it has processed (and refused) everything sent before it.
+void flush_and_raise(nats::Connection& connection, const std::string& what);
+// Throws when nats.c has closed the connection for good (e.g. the server refused something
+// fatally), with the server's reason when nats.c kept it.
+void raise_if_closed(nats::Connection& connection, const std::string& what);
+
+// The inbox prefix: --inbox-prefix (validated, UsageError naming it) or "_INBOX".
+std::string inbox_prefix(const Settings& settings);
+// A new inbox subject under the prefix: "<prefix>.<22 random characters>".
+std::string new_inbox(const std::string& prefix);
+
+// A message to publish, headers added in order.
+nats::Message make_message(const std::string& subject,
+                           const std::string& reply,
+                           std::string_view data,
+                           const nats::Headers& headers);
 
 // Publishes one message (with reply and headers when given).
 void publish(nats::Connection& connection,
@@ -64,6 +83,22 @@ void publish(nats::Connection& connection,
 void check_out(Io& io);
 // True when stdout is a pipe or socket whose reader has gone (detected without writing).
 bool stdout_reader_gone();
+
+// While alive, writing to io.err no longer flushes io.out first (std::cerr is tied to
+// std::cout). Long-running commands get notices on err from nats.c callback threads, and a
+// flush of out from those threads would race with the main thread's writes to it, and block
+// when stdout is stalled. Such commands flush out themselves.
+class UntiedErr {
+public:
+    explicit UntiedErr(Io& io) : m_err(io.err), m_previous(io.err.tie(nullptr)) {}
+    UntiedErr(const UntiedErr&) = delete;
+    UntiedErr& operator=(const UntiedErr&) = delete;
+    ~UntiedErr() { m_err.tie(m_previous); }
+
+private:
+    std::ostream& m_err;
+    std::ostream* m_previous;
+};
 
 // 1234567 -> "1,234,567".
 std::string with_commas(std::uint64_t n);

@@ -130,8 +130,7 @@ public:
         } else {
             messaging::publish(m_conn, subject, m_options.reply, data, headers);
             if (m_options.count <= k_per_message_log_limit && !m_newline_mode) {
-                m_conn.flush_and_check(m_conn.settings().timeout, "publish to \"" + subject + "\"");
-                messaging::raise_async_error(m_conn, "publish to \"" + subject + "\"");
+                messaging::flush_and_raise(m_conn, "publish to \"" + subject + "\"");
                 log("Published " + std::to_string(data.size()) + " bytes to \"" + subject + "\"");
             }
         }
@@ -146,10 +145,11 @@ public:
     // Flushes everything buffered and raises errors the server reported meanwhile.
     void finish() {
         const std::string what = "publish to \"" + m_last_subject + "\"";
-        if (!m_js) {
-            m_conn.flush_and_check(m_conn.settings().timeout, what);
+        if (m_js) {
+            messaging::raise_async_error(m_conn, what);
+        } else {
+            messaging::flush_and_raise(m_conn, what);
         }
-        messaging::raise_async_error(m_conn, what);
     }
 
     void set_newline_mode(bool on) { m_newline_mode = on; }
@@ -167,12 +167,7 @@ private:
     void send_jetstream(const std::string& subject,
                         const std::string& data,
                         const nats::Headers& headers) {
-        auto msg = nats::Message::create(subject, m_options.reply, data);
-        for (const auto& [key, values] : headers) {
-            for (const auto& value : values) {
-                msg.add_header(key, value);
-            }
-        }
+        const auto msg = messaging::make_message(subject, m_options.reply, data, headers);
         jsPubAck* raw = nullptr;
         jsErrCode code{};
         const natsStatus status = js_PublishMsg(&raw, m_js->get(), msg.get(), nullptr, &code);
@@ -211,6 +206,12 @@ private:
     std::string m_last_subject;
     bool m_newline_mode = false;
 };
+
+// Statuses meaning the connection went away while publishing (one-shot pub does not reconnect).
+bool connection_lost(natsStatus status) {
+    return status == NATS_CONNECTION_CLOSED || status == NATS_CONNECTION_DISCONNECTED
+           || status == NATS_STALE_CONNECTION || status == NATS_NO_SERVER;
+}
 
 std::string rate_summary(std::uint64_t sent,
                          std::uint64_t bytes,
@@ -272,30 +273,45 @@ void run_pub(const PubOptions& options, Runtime& runtime) {
         }
     };
 
-    if (newline_mode) {
-        std::string line;
-        while (!interrupt.requested() && std::getline(io.in, line)) {
-            const Template line_body = messaging::compile_or_literal(
-                line, "line from stdin", templates && output::is_valid_utf8(line));
-            for (std::int64_t i = 0; i < options.count && !interrupt.requested(); ++i) {
-                publisher.send(line_body);
-                pause();
+    try {
+        if (newline_mode) {
+            std::string line;
+            while (!interrupt.requested() && std::getline(io.in, line)) {
+                const Template line_body = messaging::compile_or_literal(
+                    line, "line from stdin", templates && output::is_valid_utf8(line));
+                for (std::int64_t i = 0; i < options.count && !interrupt.requested(); ++i) {
+                    publisher.send(line_body);
+                    pause();
+                }
+                messaging::raise_async_error(connection,
+                                             "publish to \"" + publisher.last_subject() + "\"");
             }
-            messaging::raise_async_error(connection,
-                                         "publish to \"" + publisher.last_subject() + "\"");
+        } else {
+            for (std::uint64_t i = 0; i < total && !interrupt.requested(); ++i) {
+                publisher.send(*body);
+                if (progress) {
+                    progress->update(publisher.sent());
+                }
+                if (i + 1 < total) {
+                    pause();
+                }
+            }
         }
-    } else {
-        for (std::uint64_t i = 0; i < total && !interrupt.requested(); ++i) {
-            publisher.send(*body);
-            if (progress) {
-                progress->update(publisher.sent());
-            }
-            if (i + 1 < total) {
-                pause();
-            }
+        publisher.finish();
+    } catch (const nats::NatsError& e) {
+        if (progress) {
+            progress->finish(publisher.sent());
         }
+        if (!connection_lost(e.status())) {
+            throw;
+        }
+        throw nats::NatsError(e.status(),
+                              std::string(e.what()) + " (connection lost after "
+                                  + messaging::count_of(publisher.sent(), "message")
+                                  + "; the last of them may not have reached the server)",
+                              "core NATS does not confirm delivery; publish with -J to get a "
+                              "stored acknowledgement for each message");
     }
-    publisher.finish();
     if (progress) {
         progress->finish(publisher.sent());
     }

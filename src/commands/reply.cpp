@@ -155,61 +155,102 @@ public:
                 m_io.note(key + ": " + value);
             }
         }
+        // A reader of stdout that went away ends natty, but only after this request is answered:
+        // the requester should not wait for a timeout because of our log.
         errno = 0;
         messaging::write_human_body(m_io, msg.data());
-        messaging::check_out(m_io);
-        m_io.flush_out();
+        m_io.out.flush();
+        const int out_errno = m_io.out ? 0 : (errno != 0 ? errno : EIO);
 
         if (m_sleep > Duration::zero()) {
             std::uniform_int_distribution<std::int64_t> pick(0, m_sleep.count() - 1);
             interrupt.wait_for(
                 std::chrono::duration_cast<std::chrono::milliseconds>(Duration(pick(m_rng))));
         }
-        if (msg.reply().empty()) {
-            return;
+        if (!msg.reply().empty()) {
+            answer(msg, subject, request_headers, interrupt);
         }
+        if (out_errno != 0) {
+            errno = out_errno;
+            messaging::check_out(m_io);
+        }
+    }
+
+    std::uint64_t handled() const { return m_handled; }
+
+private:
+    struct Reply {
+        std::string data;
+        nats::Headers headers;
+    };
+
+    // Sends the reply; a reply that cannot be built or is too large for the server becomes an
+    // empty reply with a Nats-Service-Error header, and natty keeps serving.
+    void answer(const nats::Message& msg,
+                const std::string& subject,
+                const nats::Headers& request_headers,
+                const InterruptGuard& interrupt) {
+        const std::string reply_subject(msg.reply());
+        Reply reply;
+        try {
+            reply = build_reply(msg, subject, request_headers, interrupt);
+            messaging::check_payload_size(reply.data.size(),
+                                          reply.headers,
+                                          m_conn.max_payload(),
+                                          reply_subject,
+                                          m_handled - 1);
+        } catch (const UsageError& e) {
+            m_io.note("[#" + std::to_string(m_handled) + "] cannot send the reply: " + e.what()
+                      + "; replying with a service error");
+            reply = Reply{{},
+                          {{"Nats-Service-Error", {e.what()}},
+                           {"Nats-Service-Error-Code", {"500"}}}};
+        }
+        messaging::publish(m_conn, reply_subject, {}, reply.data, reply.headers);
+    }
+
+    Reply build_reply(const nats::Message& msg,
+                      const std::string& subject,
+                      const nats::Headers& request_headers,
+                      const InterruptGuard& interrupt) {
         const auto tokens = subject_tokens(subject);
         TemplateValues values;
         values.count = m_handled;
         values.request = msg.data();
         values.tokens = &tokens;
 
-        std::string data;
-        nats::Headers headers;
+        Reply reply;
         if (m_command) {
             const auto argv = split_command_line(m_command->render(values));
             if (argv.empty()) {
                 throw UsageError("--command rendered to an empty command line");
             }
             const CommandResult result = run_command(argv, subject, msg.data(), interrupt);
-            data = result.output;
+            reply.data = result.output;
             if (result.status != 0) {
                 m_io.note("[#" + std::to_string(m_handled) + "] command " + argv[0]
                           + " exited with status " + std::to_string(result.status));
-                headers.emplace_back("Nats-Service-Error",
-                                     std::vector<std::string>{"command exited with status "
-                                                              + std::to_string(result.status)});
-                headers.emplace_back("Nats-Service-Error-Code", std::vector<std::string>{"500"});
+                reply.headers.emplace_back(
+                    "Nats-Service-Error",
+                    std::vector<std::string>{"command exited with status "
+                                             + std::to_string(result.status)});
+                reply.headers.emplace_back("Nats-Service-Error-Code",
+                                           std::vector<std::string>{"500"});
             }
         } else if (m_echo) {
-            data = std::string(msg.data());
-            headers = request_headers;
-            headers.emplace_back("NATS-Reply-Counter",
-                                 std::vector<std::string>{std::to_string(m_handled)});
+            reply.data = std::string(msg.data());
+            reply.headers = request_headers;
+            reply.headers.emplace_back("NATS-Reply-Counter",
+                                       std::vector<std::string>{std::to_string(m_handled)});
         } else if (m_body) {
-            data = m_body->render(values);
+            reply.data = m_body->render(values);
         }
         for (auto& [key, list] : messaging::render_headers(m_headers, values)) {
-            headers.emplace_back(key, std::move(list));
+            reply.headers.emplace_back(key, std::move(list));
         }
-        messaging::check_payload_size(
-            data.size(), headers, m_conn.max_payload(), std::string(msg.reply()), m_handled - 1);
-        messaging::publish(m_conn, std::string(msg.reply()), {}, data, headers);
+        return reply;
     }
 
-    std::uint64_t handled() const { return m_handled; }
-
-private:
     const ReplyOptions& m_options;
     Io& m_io;
     nats::Connection& m_conn;
@@ -297,13 +338,12 @@ void run_reply(const ReplyOptions& options, Runtime& runtime) {
         throw UsageError("give either a BODY or --command, not both");
     }
     const bool echo = options.echo || (!options.body && options.command.empty());
+    const messaging::UntiedErr untied(io);
     auto connection = runtime.connect(/*reconnect=*/true);
     Replier replier(options, io, connection, echo);
     InterruptGuard interrupt;
     auto sub = nats::Subscription::subscribe(connection, options.subject, options.queue);
-    connection.flush_and_check(connection.settings().timeout,
-                               "subscribe to \"" + options.subject + "\"");
-    messaging::raise_async_error(connection, "subscribe to \"" + options.subject + "\"");
+    messaging::flush_and_raise(connection, "subscribe to \"" + options.subject + "\"");
     if (echo && !options.echo) {
         io.note("No body or command supplied, enabling echo mode");
     }
@@ -313,10 +353,11 @@ void run_reply(const ReplyOptions& options, Runtime& runtime) {
     while (!interrupt.requested() && (limit == 0 || replier.handled() < limit)) {
         auto msg = sub.next(k_poll);
         if (!msg) {
+            messaging::raise_async_error(connection, "reply on \"" + options.subject + "\"");
+            messaging::raise_if_closed(connection, "reply on \"" + options.subject + "\"");
             if (sub.finished()) {
                 break;
             }
-            messaging::raise_async_error(connection, "reply on \"" + options.subject + "\"");
             continue;
         }
         replier.handle(*msg, interrupt);

@@ -111,14 +111,10 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
         plan.body = messaging::compile_or_literal(options.body.value_or(""), "body", templates);
     }
 
+    const std::string inbox = messaging::new_inbox(messaging::inbox_prefix(runtime.settings()));
     auto connection = runtime.connect();
     const Duration timeout = connection.settings().timeout;
     const std::int64_t max_payload = connection.max_payload();
-    std::mt19937_64 rng{std::random_device{}()};
-    const std::string prefix = runtime.settings().values.inbox_prefix.empty()
-                                   ? std::string("_INBOX")
-                                   : runtime.settings().values.inbox_prefix;
-    const std::string inbox = prefix + "." + new_id(rng);
     auto sub = nats::Subscription::subscribe(connection, inbox + ".*");
     sub.set_pending_limits(65536, 256 * 1024 * 1024);
     InterruptGuard interrupt;
@@ -142,7 +138,7 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
         }
         const auto sent_at = Clock::now();
         messaging::publish(connection, subject, reply_to, data, headers);
-        connection.flush_and_check(timeout, "request on \"" + subject + "\"");
+        messaging::flush_and_raise(connection, "request on \"" + subject + "\"");
 
         std::int64_t received = 0;
         auto deadline = sent_at + timeout;

@@ -6,7 +6,6 @@
 #include <natty/nats/jetstream.hpp>
 #include <natty/nats/subscription.hpp>
 #include <natty/output/output.hpp>
-#include <natty/util/atomic_file.hpp>
 #include <natty/util/duration.hpp>
 #include <natty/util/interrupt.hpp>
 #include <natty/util/subject.hpp>
@@ -14,14 +13,19 @@
 #include <CLI/CLI.hpp>
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
+#include <csignal>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 namespace natty {
@@ -38,6 +42,12 @@ constexpr std::size_t k_queue_capacity = 262'144;
 constexpr std::chrono::milliseconds k_poll{100};
 constexpr std::chrono::milliseconds k_flush_interval{250};
 constexpr std::size_t k_max_tracked_requests = 100'000;
+// How long Ctrl-C waits for in-flight messages to be printed (drain).
+constexpr std::chrono::seconds k_drain_limit{2};
+// How long output may stall after Ctrl-C before it is discarded (see StalledOutputWatchdog).
+constexpr std::chrono::seconds k_stalled_output_grace{1};
+// How often new slow-consumer drops are reported while sub runs.
+constexpr std::chrono::seconds k_drop_report_interval{1};
 
 // One received message and when it arrived.
 struct Received {
@@ -178,13 +188,16 @@ public:
 
     Handover& handover() { return m_handover; }
 
-    std::int64_t dropped() const {
+    // Messages nats.c dropped (slow consumer) over all subscriptions. nats.c forgets the count
+    // once a subscription is drained or closed, so the last count seen is kept.
+    std::int64_t dropped() {
         std::int64_t total = 0;
-        for (const auto& sub : m_subs) {
+        for (std::size_t i = 0; i < m_subs.size(); ++i) {
             std::int64_t n = 0;
-            if (natsSubscription_GetDropped(sub.get(), &n) == NATS_OK) {
-                total += n;
+            if (natsSubscription_GetDropped(m_subs[i].get(), &n) == NATS_OK) {
+                m_dropped_seen[i] = std::max(m_dropped_seen[i], n);
             }
+            total += m_dropped_seen[i];
         }
         nats_GetLastError(nullptr);
         return total;
@@ -192,6 +205,7 @@ public:
 
     // Stops interest; nats.c delivers what it has queued, then completes each subscription.
     void drain() {
+        dropped(); // remember the count before nats.c forgets it
         for (auto& sub : m_subs) {
             natsSubscription_Drain(sub.get());
         }
@@ -208,11 +222,13 @@ private:
             natsSubscription_SetOnCompleteCB(sub.get(), &Handover::on_complete, &m_handover),
             "watch subscription on \"" + subject + "\"");
         m_subs.push_back(std::move(sub));
+        m_dropped_seen.push_back(0);
     }
 
     nats::Connection& m_conn;
     Handover m_handover; // declared before m_subs: it must outlive every callback
     std::vector<nats::SubscriptionHandle> m_subs;
+    std::vector<std::int64_t> m_dropped_seen; // per subscription, see dropped()
 };
 
 struct SubjectStats {
@@ -262,6 +278,10 @@ void validate(const SubOptions& o) {
     }
     if (policies > 1) {
         throw UsageError("choose one of --all, --new, --last, --since, --start-sequence");
+    }
+    if (o.start_sequence && *o.start_sequence == 0) {
+        throw UsageError("--start-sequence must be at least 1",
+                         "stream sequences start at 1; use --all to read from the first message");
     }
     if (js && (o.subjects.size() > 1 || !o.queue.empty() || o.inbox || o.match_replies)) {
         throw UsageError("--stream takes at most one subject and no --queue, --inbox or "
@@ -440,19 +460,38 @@ private:
         return messaging::message_json(item.msg, item.time, leading, trailing);
     }
 
+    // One file per message, mode 0600; a symlink in its place is refused (O_NOFOLLOW) and a
+    // file that cannot be written completely is removed, never left half-written.
     void dump_file(const Received& item, std::uint64_t n, bool matched) {
         const std::string name = std::to_string(n) + (matched ? "_reply" : "") + ".json";
         const std::filesystem::path path = std::filesystem::path(m_options.dump) / name;
         const std::string text = to_json(item, n, matched) + "\n";
-        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        const int fd =
+            ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0) {
             throw Error(ExitCode::failure,
                         "cannot write " + path.string() + ": " + std::strerror(errno));
         }
-        const ssize_t written = ::write(fd, text.data(), text.size());
-        ::close(fd);
-        if (written != static_cast<ssize_t>(text.size())) {
-            throw Error(ExitCode::failure, "cannot write " + path.string());
+        std::size_t written = 0;
+        while (written < text.size()) {
+            const ssize_t n_written = ::write(fd, text.data() + written, text.size() - written);
+            if (n_written < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n_written <= 0) {
+                const int saved = errno;
+                ::close(fd);
+                ::unlink(path.c_str());
+                throw Error(ExitCode::failure,
+                            "cannot write " + path.string() + ": " + std::strerror(saved));
+            }
+            written += static_cast<std::size_t>(n_written);
+        }
+        if (::close(fd) != 0) {
+            const int saved = errno;
+            ::unlink(path.c_str());
+            throw Error(ExitCode::failure,
+                        "cannot write " + path.string() + ": " + std::strerror(saved));
         }
     }
 
@@ -496,6 +535,103 @@ void print_summary(Io& io, const Printer& printer, std::int64_t dropped) {
     }
 }
 
+// Creates the --dump directory (and its parents) with mode 0700 when it does not exist. An
+// existing directory is used as it is: natty never changes the mode of a directory it did not
+// create (--dump /tmp must not make /tmp private).
+void prepare_dump_dir(const std::filesystem::path& dir) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(dir, ec);
+    if (std::filesystem::exists(status)) {
+        if (!std::filesystem::is_directory(status)) {
+            throw ConfigError("--dump " + dir.string() + ": it exists and is not a directory",
+                              "give a directory, or '-' to write to stdout");
+        }
+    } else {
+        if (dir.has_parent_path()) {
+            std::filesystem::create_directories(dir.parent_path(), ec);
+            if (ec) {
+                throw ConfigError("cannot create directory " + dir.parent_path().string() + ": "
+                                  + ec.message());
+            }
+        }
+        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+            throw ConfigError("cannot create directory " + dir.string() + ": "
+                              + std::strerror(errno));
+        }
+    }
+    if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+        throw ConfigError("cannot write to --dump directory " + dir.string() + ": "
+                              + std::strerror(errno),
+                          "choose a directory you can write to");
+    }
+}
+
+// The final word on slow-consumer losses when sub ends other than by a signal.
+void report_drops(Io& io, std::int64_t dropped) {
+    if (dropped > 0) {
+        io.note("natty: warning: "
+                + messaging::count_of(static_cast<std::uint64_t>(dropped), "message")
+                + " dropped because natty could not keep up (slow consumer)");
+    }
+}
+
+// After Ctrl-C a write to stdout can block for good (a reader that stopped reading: a paused
+// pager, a stalled pipe or FIFO) and keep natty from printing its summary and exiting. Once a
+// signal has arrived, this gives the main thread k_stalled_output_grace to get through its
+// writes; then it points stdout at /dev/null and interrupts the blocked write (the handler is
+// installed without SA_RESTART; the retried write goes to /dev/null), so the summary and exit
+// code still come.
+class StalledOutputWatchdog {
+public:
+    StalledOutputWatchdog(const InterruptGuard& interrupt, Io& io)
+        : m_interrupt(interrupt), m_io(io), m_main(::pthread_self()),
+          m_thread([this] { watch(); }) {}
+    StalledOutputWatchdog(const StalledOutputWatchdog&) = delete;
+    StalledOutputWatchdog& operator=(const StalledOutputWatchdog&) = delete;
+    ~StalledOutputWatchdog() { stop(); }
+
+    // Called by the main thread once it is done writing to stdout.
+    void stop() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stopped = true;
+        }
+        m_cv.notify_all();
+        if (m_thread.joinable()) {
+            m_thread.join();
+        }
+    }
+
+private:
+    void watch() {
+        std::unique_lock lock(m_mutex);
+        while (!m_stopped && !m_interrupt.requested()) {
+            m_cv.wait_for(lock, k_poll);
+        }
+        if (m_cv.wait_for(lock, k_stalled_output_grace, [&] { return m_stopped; })) {
+            return;
+        }
+        m_io.note("natty: stdout is not being read; discarding the rest of the output");
+        const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (devnull >= 0) {
+            ::dup2(devnull, STDOUT_FILENO);
+            ::close(devnull);
+        }
+        while (!m_stopped) {
+            ::pthread_kill(m_main, m_interrupt.signal_number());
+            m_cv.wait_for(lock, k_poll);
+        }
+    }
+
+    const InterruptGuard& m_interrupt;
+    Io& m_io;
+    pthread_t m_main;
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_stopped = false;
+    std::thread m_thread; // last: starts after everything it uses
+};
+
 void configure_jetstream(const SubOptions& o, jsSubOptions& sub_opts) {
     jsSubOptions_Init(&sub_opts);
     sub_opts.Stream = o.stream.c_str();
@@ -517,24 +653,31 @@ void configure_jetstream(const SubOptions& o, jsSubOptions& sub_opts) {
     }
 }
 
-// The subject filter for `--stream S` without a subject: the stream's only subject.
-std::string only_subject_of(nats::JetStream& js, const std::string& stream) {
+// The stream's information; a missing stream is "not found" (exit 7) whether or not a subject
+// was given (js_Subscribe alone would report it as a plain failure).
+nats::StreamInfoHandle stream_info(nats::JetStream& js, const std::string& stream) {
     jsStreamInfo* raw = nullptr;
     jsErrCode code{};
     const natsStatus status = js_GetStreamInfo(&raw, js.get(), stream.c_str(), nullptr, &code);
     nats::StreamInfoHandle info(raw);
+    if (status == NATS_NOT_FOUND) {
+        nats_GetLastError(nullptr);
+        throw Error(ExitCode::not_found,
+                    "stream \"" + stream + "\" not found",
+                    "check the name (stream names are case-sensitive) and the account");
+    }
     nats::check_js(status, code, "look up stream \"" + stream + "\"");
-    if (info->Config == nullptr || info->Config->SubjectsLen != 1) {
+    return info;
+}
+
+// The subject filter for `--stream S` without a subject: the stream's only subject.
+std::string only_subject_of(const jsStreamInfo& info, const std::string& stream) {
+    if (info.Config == nullptr || info.Config->SubjectsLen != 1) {
         throw UsageError("stream \"" + stream + "\" does not have exactly one subject",
                          "give the subject to read, e.g. natty sub --stream " + stream
                              + " 'orders.>'");
     }
-    return info->Config->Subjects[0];
-}
-
-std::string inbox_prefix_of(const Settings& settings) {
-    return settings.values.inbox_prefix.empty() ? std::string("_INBOX")
-                                                : settings.values.inbox_prefix;
+    return info.Config->Subjects[0];
 }
 
 } // namespace
@@ -553,15 +696,15 @@ void run_sub(const SubOptions& options, Runtime& runtime) {
         mode = Mode::dump_stdout;
     } else if (!options.dump.empty()) {
         mode = Mode::dump_dir;
-        ensure_private_dir(options.dump, 0700);
+        prepare_dump_dir(options.dump);
     }
-    const std::string prefix = inbox_prefix_of(runtime.settings());
+    const std::string prefix = messaging::inbox_prefix(runtime.settings());
     std::vector<std::string> subjects = options.subjects;
     if (options.inbox) {
-        std::mt19937_64 rng{std::random_device{}()};
-        subjects.push_back(prefix + "." + new_id(rng));
+        subjects.push_back(messaging::new_inbox(prefix));
     }
 
+    const messaging::UntiedErr untied(io);
     InterruptGuard interrupt;
     auto connection = runtime.connect(/*reconnect=*/true);
     SubscriptionSet subs(connection);
@@ -570,8 +713,9 @@ void run_sub(const SubOptions& options, Runtime& runtime) {
     if (!options.stream.empty()) {
         js.emplace(connection);
         configure_jetstream(options, js_opts);
+        const auto info = stream_info(*js, options.stream);
         if (subjects.empty()) {
-            subjects.push_back(only_subject_of(*js, options.stream));
+            subjects.push_back(only_subject_of(*info, options.stream));
         }
         subs.add_jetstream(*js, subjects.front(), js_opts);
         io.note("Subscribing to stream " + options.stream
@@ -589,14 +733,16 @@ void run_sub(const SubOptions& options, Runtime& runtime) {
                 + (options.queue.empty() ? std::string() : " in queue group " + options.queue)
                 + (options.match_replies ? " (matching replies on " + prefix + ".>)" : ""));
     }
-    connection.flush_and_check(connection.settings().timeout, "subscribe");
-    messaging::raise_async_error(connection, "subscribe");
+    messaging::flush_and_raise(connection, "subscribe");
 
     Printer printer(options, io, mode);
     printer.set_inbox_prefix(prefix);
+    StalledOutputWatchdog watchdog(interrupt, io);
     std::deque<Received> batch;
     auto last_message = Clock::now();
     auto last_flush = Clock::now();
+    auto last_drop_check = Clock::now();
+    std::int64_t drops_reported = 0;
     bool done = false;
     bool dirty = false;
     auto flush = [&] {
@@ -607,63 +753,89 @@ void run_sub(const SubOptions& options, Runtime& runtime) {
         }
         last_flush = Clock::now();
     };
+    auto reached_count = [&] {
+        return options.count && printer.shown() >= static_cast<std::uint64_t>(*options.count);
+    };
 
-    while (!done && !interrupt.requested()) {
-        subs.handover().take(batch, k_poll);
-        if (batch.empty()) {
-            flush();
-            if (messaging::stdout_reader_gone()) {
-                throw BrokenPipe();
+    try {
+        while (!done && !interrupt.requested()) {
+            if (Clock::now() - last_drop_check >= k_drop_report_interval) {
+                last_drop_check = Clock::now();
+                const std::int64_t dropped = subs.dropped();
+                if (dropped > drops_reported) {
+                    io.note("natty: warning: slow consumer: "
+                            + messaging::count_of(static_cast<std::uint64_t>(dropped), "message")
+                            + " dropped so far");
+                    drops_reported = dropped;
+                }
             }
-            messaging::raise_async_error(connection, "subscription");
-            if (wait > Duration::zero() && Clock::now() - last_message >= wait) {
-                break;
+            subs.handover().take(batch, k_poll);
+            if (batch.empty()) {
+                flush();
+                if (messaging::stdout_reader_gone()) {
+                    throw BrokenPipe();
+                }
+                messaging::raise_async_error(connection, "subscription");
+                messaging::raise_if_closed(connection, "subscription");
+                if (wait > Duration::zero() && Clock::now() - last_message >= wait) {
+                    break;
+                }
+                continue;
             }
-            continue;
-        }
-        last_message = Clock::now();
-        while (!batch.empty()) {
-            const Received item = std::move(batch.front());
-            batch.pop_front();
-            printer.handle(item);
-            dirty = true;
-            if (options.count && printer.shown() >= static_cast<std::uint64_t>(*options.count)) {
-                done = true;
-                break;
-            }
-        }
-        batch.clear();
-        if (Clock::now() - last_flush >= k_flush_interval) {
-            flush();
-        }
-    }
-
-    if (interrupt.requested() && !done) {
-        // Drain: stop interest, print what nats.c already had, then summarise.
-        subs.drain();
-        const auto deadline = Clock::now() + std::chrono::seconds(2);
-        while (Clock::now() < deadline) {
-            subs.handover().take(batch, std::chrono::milliseconds(20));
-            if (batch.empty() && subs.handover().all_completed()) {
-                break;
-            }
-            for (auto& item : batch) {
+            last_message = Clock::now();
+            while (!batch.empty()) {
+                const Received item = std::move(batch.front());
+                batch.pop_front();
                 printer.handle(item);
                 dirty = true;
+                if (reached_count()) {
+                    done = true;
+                    break;
+                }
             }
             batch.clear();
+            if (Clock::now() - last_flush >= k_flush_interval) {
+                flush();
+            }
         }
+
+        if (interrupt.requested() && !done) {
+            // Drain: stop interest, print what nats.c already had, then summarise. Without a
+            // connection a drain cannot complete, so only what is already queued is printed.
+            const bool connected =
+                natsConnection_Status(connection.get()) == NATS_CONN_STATUS_CONNECTED;
+            if (connected) {
+                subs.drain();
+            }
+            const auto deadline = Clock::now() + k_drain_limit;
+            while (!reached_count() && Clock::now() < deadline) {
+                subs.handover().take(batch, std::chrono::milliseconds(20));
+                if (batch.empty() && (!connected || subs.handover().all_completed())) {
+                    break;
+                }
+                for (auto& item : batch) {
+                    printer.handle(item);
+                    dirty = true;
+                    if (reached_count()) {
+                        break;
+                    }
+                }
+                batch.clear();
+            }
+        }
+        flush();
+    } catch (const BrokenPipe&) {
+        // The reader went away: end quietly, but never hide messages that were lost.
+        report_drops(io, subs.dropped());
+        throw;
     }
-    flush();
+    watchdog.stop();
     const std::int64_t dropped = subs.dropped();
     if (interrupt.requested() && !done) {
         print_summary(io, printer, dropped);
         throw SilentExit(ExitCode::interrupted);
     }
-    if (dropped > 0) {
-        io.note("natty: warning: " + messaging::with_commas(static_cast<std::uint64_t>(dropped))
-                + " messages were dropped because natty could not keep up (slow consumer)");
-    }
+    report_drops(io, dropped);
 }
 
 void setup_sub(CLI::App& app, Runtime& runtime) {

@@ -28,9 +28,22 @@ bool is_space_or_control(char c) {
     return byte <= 0x20 || byte == 0x7f;
 }
 
+// "5000 bytes long ..." for names over k_max_subject_bytes, else nullopt.
+std::optional<std::string> length_problem(std::string_view name) {
+    if (name.size() <= k_max_subject_bytes) {
+        return std::nullopt;
+    }
+    return "it is " + std::to_string(name.size()) + " bytes long; the limit is "
+           + std::to_string(k_max_subject_bytes)
+           + " (nats-server drops a client that sends a protocol line over 4096 bytes)";
+}
+
 std::optional<std::string> subject_problem(std::string_view subject, bool wildcards) {
     if (subject.empty()) {
         return "it is empty";
+    }
+    if (auto why = length_problem(subject)) {
+        return why;
     }
     for (char c : subject) {
         if (is_space_or_control(c)) {
@@ -94,9 +107,15 @@ std::string printable(std::string_view text) {
     return out;
 }
 
+// Inputs longer than this are shortened in error messages, which stay one readable line.
+constexpr std::size_t k_shown_input_bytes = 60;
+
 [[noreturn]] void
 refuse(std::string_view what, std::string_view input, const std::string& why, std::string hint) {
-    throw UsageError("invalid " + std::string(what) + " \"" + printable(input) + "\": " + why,
+    const std::string shown = input.size() > k_shown_input_bytes
+                                  ? printable(input.substr(0, k_shown_input_bytes)) + "..."
+                                  : printable(input);
+    throw UsageError("invalid " + std::string(what) + " \"" + shown + "\": " + why,
                      std::move(hint));
 }
 
@@ -127,6 +146,9 @@ std::optional<std::string> subscribe_subject_problem(std::string_view subject) {
 std::optional<std::string> queue_name_problem(std::string_view queue) {
     if (queue.empty()) {
         return "it is empty";
+    }
+    if (auto why = length_problem(queue)) {
+        return why;
     }
     for (char c : queue) {
         if (is_space_or_control(c)) {

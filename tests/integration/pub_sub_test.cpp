@@ -6,11 +6,15 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 using namespace natty::test;
 using namespace std::chrono_literals;
@@ -132,10 +136,16 @@ TEST_CASE("bad input is refused before connecting", "[messaging][errors]") {
         {{"request", "x", "y", "--count", "0"}, "--count must be at least 1"},
         {{"sub", "x", "--queue", "a b"}, "--queue name"},
         {{"sub"}, "no subject"},
+        {{"pub", std::string(5000, 'a'), "x"}, "5000 bytes long"},
+        {{"pub", "x", "y", "--reply", std::string(2001, 'r')}, "2001 bytes long"},
+        {{"sub", "x", "--queue", std::string(2001, 'q')}, "2001 bytes long"},
+        {{"sub", "--stream", "S", "--start-sequence", "0"}, "--start-sequence must be at least 1"},
+        {{"--inbox-prefix", "my inbox", "request", "x", "y"}, "invalid --inbox-prefix"},
+        {{"--inbox-prefix", "my.>", "sub", "x", "--match-replies"}, "invalid --inbox-prefix"},
         {{"reply", "svc", "--queue", "bad queue"}, "--queue name"},
     };
     for (const auto& c : cases) {
-        INFO(c.args.front() << " " << c.args.back());
+        INFO(c.args.front() << " " << c.args.back().substr(0, 40));
         auto result = run_down(c.args);
         CHECK(result.exit_code == 2);
         CHECK_THAT(result.err, Catch::Contains(c.needle));
@@ -215,35 +225,40 @@ TEST_CASE("SIGINT prints a summary and exits 130", "[messaging]") {
     CHECK_THAT(result.err, Catch::Contains("s.b: 1 message, 1 B"));
 }
 
-TEST_CASE("100 000 messages published in bulk all reach a sub writing to a file",
+TEST_CASE("100 000 messages published in bulk all reach `sub '>' > file`, in order",
           "[messaging][volume]") {
     TempDir dir;
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
     const auto file = dir.path() / "out.txt";
     const std::string cmd = "exec '" + natty_bin() + "' -s " + server->url()
-                            + " sub bulk --count 100000 --raw > '" + file.string() + "'";
+                            + " sub '>' --count 100000 > '" + file.string() + "'";
     RunOptions opts;
     opts.env = sandbox.env();
     auto sub = Child::spawn({"/bin/sh", "-c", cmd}, opts);
     REQUIRE(sub->wait_for_output("Subscribing", 10s, true));
-    auto pub =
-        sandbox.natty(with_server(*server, {"pub", "bulk", "message {{Count}}", "--count", "100000"}));
+    auto pub = sandbox.natty(
+        with_server(*server, {"pub", "bulk", "message {{Count}}", "--count", "100000"}));
     REQUIRE(pub.exit_code == 0);
     CHECK(std::regex_search(pub.err, std::regex("Published 100,000 messages")));
     auto result = sub->wait(60s);
     REQUIRE(result.exit_code == 0);
     CHECK_THAT(result.err, !Catch::Contains("dropped"));
+    // The default view: "[#n] Received on "bulk"", the body, a blank line.
     std::ifstream in(file);
-    std::size_t count = 0;
-    std::string line;
-    std::string last;
-    while (std::getline(in, line)) {
-        ++count;
-        last = line;
+    std::uint64_t expected = 1;
+    std::uint64_t bad = 0;
+    for (std::string header, body, blank;
+         std::getline(in, header) && std::getline(in, body) && std::getline(in, blank);
+         ++expected) {
+        const std::string n = std::to_string(expected);
+        if (header != "[#" + n + "] Received on \"bulk\"" || body != "message " + n
+            || !blank.empty()) {
+            ++bad;
+        }
     }
-    CHECK(count == 100000);
-    CHECK(last == "message 100000");
+    CHECK(expected - 1 == 100000);
+    CHECK(bad == 0);
 }
 
 TEST_CASE("a reader that stops ends sub cleanly with exit 0", "[messaging]") {
@@ -376,4 +391,328 @@ TEST_CASE("bulk pub writes one summary line and no progress bar when stderr is p
     CHECK(std::regex_match(pub.err,
                            std::regex("Published 500 messages \\(500 B\\) to \"bulk\" in "
                                       "[0-9.]+(µs|ms|s) \\([0-9]+ msgs/s\\)\n")));
+}
+
+namespace {
+
+// The number in a summary line such as "Received 1,264,850 messages", or -1 when absent.
+long long count_after(const std::string& text, const std::string& label) {
+    std::smatch m;
+    if (!std::regex_search(text, m, std::regex(label + " ([0-9,]+) messages?"))) {
+        return -1;
+    }
+    std::string digits = m[1];
+    digits.erase(std::remove(digits.begin(), digits.end(), ','), digits.end());
+    return std::stoll(digits);
+}
+
+// `natty sub slow` writing into a FIFO whose reader never reads; the reader's pid is written to
+// <dir>/reader.pid. The shell execs natty, so signalling the child signals natty.
+std::unique_ptr<Child>
+start_stalled_sub(const Sandbox& sandbox, const NatsServer& server, const TempDir& dir) {
+    const std::string fifo = (dir.path() / "out.fifo").string();
+    const std::string cmd = "mkfifo '" + fifo + "' && { sleep 120 < '" + fifo + "' & echo $! > '"
+                            + (dir.path() / "reader.pid").string() + "'; } && exec '"
+                            + natty_bin() + "' -s " + server.url() + " sub slow > '" + fifo
+                            + "'";
+    RunOptions opts;
+    opts.env = sandbox.env();
+    auto sub = Child::spawn({"/bin/sh", "-c", cmd}, opts);
+    REQUIRE(sub->wait_for_output("Subscribing", 10s, true));
+    return sub;
+}
+
+// Publishes more than natty can hold (1,000,000 pending in nats.c plus its own queue) while
+// its stdout is stalled, so nats.c has to drop messages.
+void flood_until_drops(const Sandbox& sandbox, const NatsServer& server, Child& sub) {
+    auto pub = sandbox.natty(
+        with_server(server, {"pub", "slow", "m{{Count}}", "--count", "1500000", "-q"}));
+    REQUIRE(pub.exit_code == 0);
+    REQUIRE(sub.wait_for_output("slow consumer", 30s, true));
+}
+
+} // namespace
+
+TEST_CASE("Ctrl-C ends sub even when stdout is not being read, and counts the drops",
+          "[messaging][signals][volume]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    auto sub = start_stalled_sub(sandbox, *server, dir);
+    flood_until_drops(sandbox, *server, *sub);
+    sub->signal(SIGINT);
+    auto result = sub->wait(30s);
+    REQUIRE_FALSE(result.timed_out);
+    CHECK(result.exit_code == 130);
+    CHECK_THAT(result.err, Catch::Contains("stdout is not being read"));
+    const long long received = count_after(result.err, "Received");
+    const long long dropped = count_after(result.err, "Dropped");
+    INFO(result.err);
+    CHECK(received > 0);
+    CHECK(dropped > 0);
+    CHECK(received + dropped <= 1500000);
+}
+
+TEST_CASE("slow-consumer drops are reported when the reader of a stalled stdout goes away",
+          "[messaging][volume]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    auto sub = start_stalled_sub(sandbox, *server, dir);
+    flood_until_drops(sandbox, *server, *sub);
+    std::ifstream pid_file(dir.path() / "reader.pid");
+    pid_t reader = 0;
+    REQUIRE(pid_file >> reader);
+    REQUIRE(reader > 0);
+    ::kill(reader, SIGTERM);
+    auto result = sub->wait(30s);
+    REQUIRE_FALSE(result.timed_out);
+    CHECK(result.exit_code == 0);
+    INFO(result.err);
+    CHECK(count_after(result.err, "warning:") > 0);
+    CHECK_THAT(result.err, Catch::Contains("dropped because natty could not keep up"));
+}
+
+TEST_CASE("sub --dump DIR writes private files and leaves an existing directory's mode alone",
+          "[messaging]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    // A relative path, created with its parents.
+    RunOptions in_dir;
+    in_dir.cwd = dir.path();
+    auto fresh = sandbox.spawn_natty(
+        with_server(*server, {"sub", "d.>", "--dump", "out/msgs", "--count", "2"}), in_dir);
+    REQUIRE(fresh->wait_for_output("Subscribing", 10s, true));
+    REQUIRE(sandbox.natty(with_server(*server, {"pub", "d.a", "one", "-H", "K:v"})).exit_code == 0);
+    REQUIRE(sandbox.natty(with_server(*server, {"pub", "d.b", "two"})).exit_code == 0);
+    auto fresh_result = fresh->wait(10s);
+    INFO(fresh_result.err);
+    REQUIRE(fresh_result.exit_code == 0);
+    const auto msgs = dir.path() / "out" / "msgs";
+    struct stat st {};
+    REQUIRE(::stat(msgs.c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0700);
+    REQUIRE(::stat((msgs / "1.json").c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0600);
+    std::ifstream first(msgs / "1.json");
+    const auto doc = nlohmann::json::parse(first);
+    CHECK(doc["subject"] == "d.a");
+    CHECK(doc["data"] == "one");
+    CHECK(doc["headers"]["K"] == nlohmann::json::array({"v"}));
+    CHECK(std::filesystem::exists(msgs / "2.json"));
+
+    // An existing shared directory (like /tmp) keeps its mode.
+    const auto shared = dir.path() / "shared";
+    std::filesystem::create_directory(shared);
+    REQUIRE(::chmod(shared.c_str(), 01777) == 0);
+    auto existing = sandbox.spawn_natty(
+        with_server(*server, {"sub", "d.>", "--dump", shared.string(), "--count", "1"}));
+    REQUIRE(existing->wait_for_output("Subscribing", 10s, true));
+    REQUIRE(sandbox.natty(with_server(*server, {"pub", "d.c", "three"})).exit_code == 0);
+    REQUIRE(existing->wait(10s).exit_code == 0);
+    REQUIRE(::stat(shared.c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 01777);
+    CHECK(std::filesystem::exists(shared / "1.json"));
+
+    // A file where the directory should be is a configuration error before connecting.
+    std::ofstream(dir.path() / "plain-file") << "x";
+    auto not_dir = sandbox.natty(
+        {"-s", "nats://127.0.0.1:1", "sub", "x", "--dump", (dir.path() / "plain-file").string()});
+    CHECK(not_dir.exit_code == 3);
+    CHECK_THAT(not_dir.err, Catch::Contains("is not a directory"));
+}
+
+TEST_CASE("sub views: headers only, subjects only, timestamps, ignored subjects, dump to stdout",
+          "[messaging]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    auto publish_three = [&] {
+        REQUIRE(sandbox.natty(with_server(*server, {"pub", "v.skip.me", "hidden"})).exit_code == 0);
+        REQUIRE(sandbox.natty(with_server(*server, {"pub", "v.a", "body", "-H", "B:2", "-H", "A:1"}))
+                    .exit_code
+                == 0);
+        REQUIRE(sandbox.natty(with_server(*server, {"pub", "v.b", ""})).exit_code == 0);
+    };
+    const std::vector<std::string> common{"v.>", "-I", "v.skip.*", "--count", "2"};
+    auto run_view = [&](std::vector<std::string> flags) {
+        std::vector<std::string> args = common;
+        args.insert(args.end(), flags.begin(), flags.end());
+        auto sub = start_sub(sandbox, *server, args);
+        publish_three();
+        auto result = sub->wait(10s);
+        INFO(result.err);
+        REQUIRE(result.exit_code == 0);
+        return result.out;
+    };
+    CHECK(run_view({"--headers-only"})
+          == "[#1] Received on \"v.a\"\nA: 1\nB: 2\n\n[#2] Received on \"v.b\"\n\n");
+    CHECK(run_view({"--subjects-only"}) == "[#1] Received on \"v.a\"\n[#2] Received on \"v.b\"\n");
+    const auto stamped = run_view({"-t", "--subjects-only"});
+    CHECK(std::regex_match(stamped,
+                           std::regex(R"(\[#1\] @ [A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d\.\d{6} )"
+                                      R"(Received on "v\.a"\n\[#2\] @ .* Received on "v\.b"\n)")));
+    const auto delta = run_view({"-d", "--subjects-only"});
+    CHECK(std::regex_match(
+        delta,
+        std::regex(R"(\[#1\] @ [0-9.]+(ns|µs|ms|s) Received on "v\.a"\n)"
+                   R"(\[#2\] @ [0-9.]+(ns|µs|ms|s) Received on "v\.b"\n)")));
+    const auto dumped = run_view({"--dump", "-"});
+    const auto nul = dumped.find('\0');
+    REQUIRE(nul != std::string::npos);
+    CHECK(dumped.back() == '\0');
+    CHECK(nlohmann::json::parse(dumped.substr(0, nul))["subject"] == "v.a");
+    CHECK(nlohmann::json::parse(dumped.substr(nul + 1, dumped.size() - nul - 2))["data"] == "");
+}
+
+TEST_CASE("sub --match-replies pairs requests with their replies and --inbox listens on a new inbox",
+          "[messaging]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    auto replier = sandbox.spawn_natty(with_server(*server, {"reply", "svc", "pong {{Request}}"}));
+    REQUIRE(replier->wait_for_output("Listening on", 10s, true));
+    auto sub = start_sub(sandbox, *server, {"svc", "--match-replies", "--count", "4"});
+    REQUIRE(sandbox.natty(with_server(*server, {"request", "svc", "a"})).exit_code == 0);
+    REQUIRE(sandbox.natty(with_server(*server, {"request", "svc", "b"})).exit_code == 0);
+    auto result = sub->wait(10s);
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    CHECK(std::regex_match(
+        result.out,
+        std::regex(R"re(\[#1\] Received on "svc" with reply "(_INBOX\.[^"]+)"\na\n\n)re"
+                   R"re(\[#1\] Matched reply on "\1"\npong a\n\n)re"
+                   R"re(\[#2\] Received on "svc" with reply "(_INBOX\.[^"]+)"\nb\n\n)re"
+                   R"re(\[#2\] Matched reply on "\2"\npong b\n\n)re")));
+    replier->signal(SIGINT);
+    CHECK(replier->wait(10s).exit_code == 0);
+
+    auto inbox = sandbox.spawn_natty(with_server(*server, {"sub", "-i", "--count", "1", "--raw"}));
+    REQUIRE(inbox->wait_for_output("Subscribing on _INBOX.", 10s, true));
+    std::smatch m;
+    const std::string err = inbox->err();
+    REQUIRE(std::regex_search(err, m, std::regex(R"(Subscribing on (_INBOX\.[A-Za-z0-9]+))")));
+    REQUIRE(sandbox.natty(with_server(*server, {"pub", m[1].str(), "to the inbox"})).exit_code == 0);
+    auto inbox_result = inbox->wait(10s);
+    CHECK(inbox_result.exit_code == 0);
+    CHECK(inbox_result.out == "to the inbox\n");
+}
+
+TEST_CASE("sub --stream reads from --new, --since and --start-sequence, and missing streams exit 7",
+          "[messaging][jetstream]") {
+    TempDir dir;
+    Sandbox sandbox;
+    ServerOptions options;
+    options.jetstream = true;
+    auto server = NatsServer::start(options, dir.path());
+    REQUIRE(sandbox
+                .natty(with_server(*server,
+                                   {"request",
+                                    "$JS.API.STREAM.CREATE.EVENTS",
+                                    R"({"name":"EVENTS","subjects":["ev.>"],"storage":"memory"})",
+                                    "--raw"}))
+                .exit_code
+            == 0);
+    REQUIRE(sandbox.natty(with_server(*server, {"pub", "-J", "ev.old", "old{{Count}}", "--count", "3"}))
+                .exit_code
+            == 0);
+    auto seqs = [](const std::string& out) {
+        std::vector<long long> found;
+        for (const auto& doc : json_lines(out)) {
+            CHECK(doc["stream"] == "EVENTS");
+            CHECK(std::regex_match(doc["stream_time"].get<std::string>(),
+                                   std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)")));
+            found.push_back(doc["stream_seq"].get<long long>());
+        }
+        return found;
+    };
+    auto from2 = sandbox.natty(with_server(
+        *server, {"sub", "--stream", "EVENTS", "--start-sequence", "2", "--count", "2", "--json"}));
+    REQUIRE(from2.exit_code == 0);
+    CHECK(seqs(from2.out) == std::vector<long long>{2, 3});
+
+    // --new skips what is stored; only a message published afterwards arrives.
+    auto fresh = start_sub(sandbox, *server, {"--stream", "EVENTS", "--new", "--count", "1", "--json"});
+    REQUIRE(sandbox.natty(with_server(*server, {"pub", "-J", "ev.new", "new"})).exit_code == 0);
+    auto fresh_result = fresh->wait(10s);
+    REQUIRE(fresh_result.exit_code == 0);
+    CHECK(seqs(fresh_result.out) == std::vector<long long>{4});
+
+    // --since 1h covers all four; --since 1s, 1.5 s after the last publish, covers none.
+    auto hour = sandbox.natty(with_server(
+        *server, {"sub", "--stream", "EVENTS", "--since", "1h", "--count", "4", "--json"}));
+    REQUIRE(hour.exit_code == 0);
+    CHECK(seqs(hour.out) == std::vector<long long>{1, 2, 3, 4});
+    std::this_thread::sleep_for(1500ms);
+    auto recent = sandbox.natty(with_server(
+        *server, {"sub", "--stream", "EVENTS", "--since", "1s", "--wait", "500ms", "--json"}));
+    REQUIRE(recent.exit_code == 0);
+    CHECK(recent.out.empty());
+
+    auto human = sandbox.natty(with_server(
+        *server, {"sub", "--stream", "EVENTS", "ev.new", "--all", "--count", "1"}));
+    REQUIRE(human.exit_code == 0);
+    CHECK(std::regex_search(
+        human.out,
+        std::regex(R"(^\[#1\] Received JetStream message: stream: EVENTS seq: 4 / subject: ev\.new )"
+                   R"(/ time: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z\nnew\n)")));
+
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"sub", "--stream", "NOPE", "--all"}, {"sub", "--stream", "NOPE", "ev.x", "--all"}}) {
+        auto missing = sandbox.natty(with_server(*server, args));
+        CHECK(missing.exit_code == 7);
+        CHECK_THAT(missing.err, Catch::Contains("stream \"NOPE\" not found"));
+    }
+}
+
+TEST_CASE("bulk pub draws a progress bar when stderr is a terminal", "[messaging][tty]") {
+    if (!std::filesystem::exists("/usr/bin/script")) {
+        WARN("script(1) not installed; skipping the terminal check");
+        return;
+    }
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    const std::string cmd = "'" + natty_bin() + "' -s " + server->url()
+                            + " pub bar x --count 5000 < /dev/null";
+    RunOptions opts;
+    opts.env = sandbox.env();
+    auto result = Child::spawn({"/usr/bin/script", "-qec", cmd, "/dev/null"}, opts)->wait(30s);
+    CHECK(result.exit_code == 0);
+    CHECK(std::regex_search(result.out, std::regex(R"(\r\[#{30}\] 5,000/5,000 [0-9]+ msgs/s)")));
+    CHECK_THAT(result.out, Catch::Contains("Published 5,000 messages"));
+}
+
+TEST_CASE("pub says how far it got when the server goes away mid-run", "[messaging][fault]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    auto pub = sandbox.spawn_natty(
+        with_server(*server, {"pub", "blip", "m{{Count}}", "--count", "20", "--sleep", "200ms"}));
+    REQUIRE(pub->wait_for_output("Published", 10s, true));
+    server->kill9();
+    auto result = pub->wait(20s);
+    INFO(result.err);
+    CHECK(result.exit_code == 4);
+    CHECK(std::regex_search(result.err,
+                            std::regex(R"(connection lost after [0-9]+ messages?; the last of them )"
+                                       R"(may not have reached the server)")));
+}
+
+TEST_CASE("a connection the server closes says why instead of just \"Connection Closed\"",
+          "[messaging][errors]") {
+    TempDir dir;
+    Sandbox sandbox;
+    ServerOptions options;
+    options.extra_config = "max_subscriptions: 1\n";
+    auto server = NatsServer::start(options, dir.path());
+    RunOptions quick;
+    quick.timeout = 10s;
+    auto result = sandbox.natty(with_server(*server, {"sub", "a", "b"}), quick);
+    CHECK_FALSE(result.timed_out);
+    CHECK(result.exit_code == 4);
+    CHECK_THAT(result.err,
+               Catch::Contains("the connection to the server was closed: maximum subscriptions "
+                               "exceeded"));
 }

@@ -135,3 +135,77 @@ TEST_CASE("a request to a subject without publish permission is denied, not a ti
     CHECK(result.exit_code == 5);
     CHECK_THAT(result.err, Catch::Contains("Permissions Violation"));
 }
+
+TEST_CASE("reply answers a reply too large for max_payload with a service error and keeps serving",
+          "[messaging][errors]") {
+    TempDir dir;
+    Sandbox sandbox;
+    ServerOptions options;
+    options.max_payload = 1024;
+    auto server = NatsServer::start(options, dir.path());
+    auto replier = start_reply(sandbox, *server, {"svc.size.*", "--command", "head -c {{2}} /dev/zero"});
+    auto too_big = sandbox.natty(with_server(*server, {"request", "svc.size.2000", "x", "--timeout", "2s"}));
+    CHECK(too_big.exit_code == 1);
+    CHECK_THAT(too_big.err, Catch::Contains("service error from \"svc.size.2000\""));
+    CHECK_THAT(too_big.err, Catch::Contains("max_payload of 1,024 bytes"));
+    auto small = sandbox.natty(with_server(*server, {"request", "svc.size.10", "x", "--raw"}));
+    CHECK(small.exit_code == 0);
+    CHECK(small.out == std::string(10, '\0') + "\n");
+    replier->signal(SIGINT);
+    auto done = replier->wait(10s);
+    CHECK(done.exit_code == 0);
+    CHECK_THAT(done.err, Catch::Contains("cannot send the reply"));
+    CHECK_THAT(done.err, Catch::Contains("Answered 2 requests"));
+}
+
+TEST_CASE("reply answers the request in hand before a closed stdout ends it", "[messaging]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    const std::string cmd = "'" + natty_bin() + "' -s " + server->url() + " reply svc | head -1";
+    RunOptions opts;
+    opts.env = sandbox.env();
+    auto pipeline = Child::spawn({"/bin/bash", "-c", "set -o pipefail; " + cmd}, opts);
+    REQUIRE(pipeline->wait_for_output("Listening on", 10s, true));
+    auto first = sandbox.natty(with_server(*server, {"request", "svc", "one", "--raw"}));
+    CHECK(first.exit_code == 0);
+    REQUIRE(pipeline->wait_for_output("one", 10s));
+    // head has exited: printing this request fails, but the requester still gets its answer.
+    auto second = sandbox.natty(with_server(*server, {"request", "svc", "two", "--raw", "--timeout", "2s"}));
+    CHECK(second.exit_code == 0);
+    CHECK(second.out == "two\n");
+    auto result = pipeline->wait(10s);
+    CHECK_FALSE(result.timed_out);
+    CHECK(result.exit_code == 0);
+    CHECK(result.out == "one\n");
+    CHECK_THAT(result.err, !Catch::Contains("error"));
+}
+
+TEST_CASE("reply renders its body and headers from the request, its subject and the count",
+          "[messaging]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    auto replier = start_reply(sandbox,
+                               *server,
+                               {"svc.t.*",
+                                "hi {{Request}} tok={{2}} n={{Count}}",
+                                "-H",
+                                "X-N:{{Count}}",
+                                "--sleep",
+                                "20ms",
+                                "--count",
+                                "2"});
+    for (const std::string n : {"1", "2"}) {
+        auto result = sandbox.natty(
+            with_server(*server, {"request", "svc.t.z" + n, "abc", "--json"}));
+        REQUIRE(result.exit_code == 0);
+        const auto docs = json_lines(result.out);
+        REQUIRE(docs.size() == 1);
+        CHECK(docs[0]["data"] == "hi abc tok=z" + n + " n=" + n);
+        CHECK(docs[0]["headers"]["X-N"] == nlohmann::json::array({n}));
+    }
+    auto done = replier->wait(10s);
+    CHECK(done.exit_code == 0);
+    CHECK_THAT(done.err, Catch::Contains("Answered 2 requests"));
+}

@@ -20,6 +20,25 @@ TEST_CASE("publish subjects that nats.c would mangle are refused") {
     CHECK(publish_subject_problem("foo.>").has_value());
 }
 
+TEST_CASE("subjects and queue names too long for one protocol line are refused") {
+    const std::string longest(k_max_subject_bytes, 'a');
+    const std::string too_long(k_max_subject_bytes + 1, 'a');
+    CHECK(publish_subject_problem(longest) == std::nullopt);
+    CHECK(subscribe_subject_problem(longest) == std::nullopt);
+    CHECK(queue_name_problem(longest) == std::nullopt);
+    CHECK_THAT(*publish_subject_problem(too_long), Catch::Contains("2001 bytes long"));
+    CHECK(subscribe_subject_problem(too_long).has_value());
+    CHECK(queue_name_problem(too_long).has_value());
+    try {
+        require_publish_subject(std::string(5000, 'x'), "subject");
+        FAIL("no exception");
+    } catch (const UsageError& e) {
+        // The message names the input without repeating all 5000 bytes of it.
+        CHECK(std::string(e.what()).size() < 300);
+        CHECK_THAT(e.what(), Catch::Contains("xxx...\": it is 5000 bytes long"));
+    }
+}
+
 TEST_CASE("subscribe subjects allow whole-token wildcards only") {
     CHECK(subscribe_subject_problem("orders.*") == std::nullopt);
     CHECK(subscribe_subject_problem("orders.>") == std::nullopt);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,14 +13,21 @@ namespace natty {
 // "bar", a CR/LF injects a second protocol line), so natty validates every subject itself.
 // Each *_problem function returns why the input is invalid, or nullopt when it is fine.
 
+// The longest subject or queue name natty sends. nats-server reads at most max_control_line
+// (4096 bytes by default) per protocol line and closes the connection on a longer one (nats.c
+// reports that only as "Connection Closed"); two names of this size, e.g. a subject and its
+// reply subject, still fit in one line with their sizes.
+inline constexpr std::size_t k_max_subject_bytes = 2000;
+
 // A literal subject to publish to: non-empty tokens, no whitespace or control characters,
-// no wildcards.
+// no wildcards, at most k_max_subject_bytes.
 std::optional<std::string> publish_subject_problem(std::string_view subject);
 
 // A subject to subscribe to: as publish, but `*` may be a whole token and `>` the last token.
 std::optional<std::string> subscribe_subject_problem(std::string_view subject);
 
-// A queue group name: non-empty, no whitespace or control characters.
+// A queue group name: non-empty, no whitespace or control characters, at most
+// k_max_subject_bytes.
 std::optional<std::string> queue_name_problem(std::string_view queue);
 
 // A header key: printable ASCII without ':' or whitespace.
