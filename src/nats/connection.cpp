@@ -18,6 +18,7 @@ namespace natty::nats {
 struct Connection::State {
     EventSink notify;
     bool trace = false;
+    bool reconnect = false; // whether nats.c will try to reconnect after a disconnect
     std::mutex mutex;
     std::optional<AsyncError> async_error;
     std::atomic<std::uint64_t> slow_consumer_events{0};
@@ -80,8 +81,8 @@ void on_disconnected(natsConnection* /*nc*/, void* closure) {
             std::lock_guard lock(state->mutex);
             url = state->current_url;
         }
-        state->emit("natty: disconnected" + (url.empty() ? std::string() : " from " + url) +
-                    ", reconnecting...");
+        state->emit("natty: disconnected" + (url.empty() ? std::string() : " from " + url)
+                    + (state->reconnect ? ", reconnecting..." : ""));
     }
 }
 
@@ -124,6 +125,28 @@ std::string certificate_summary(const net::ProbeResult& probe) {
            "\")";
 }
 
+// What the server was given to authenticate with, for an authorization error. Credentials in
+// the URL win over the settings' user, password and token, as in nats.c.
+std::string credentials_sent(const Settings& settings, const ServerUrl& url) {
+    const auto& v = settings.values;
+    if (url.has_userinfo) {
+        return url.user.empty() ? "the token in the URL" : "user \"" + url.user + "\" (from the URL)";
+    }
+    if (!v.user.empty()) {
+        return "user \"" + v.user + "\" (" + settings.origin("user") + ")";
+    }
+    if (!v.token.empty()) {
+        return "token (" + settings.origin("token") + ")";
+    }
+    if (!v.creds.empty()) {
+        return "credentials file " + v.creds + " (" + settings.origin("creds") + ")";
+    }
+    if (!v.nkey.empty()) {
+        return "nkey seed file " + v.nkey + " (" + settings.origin("nkey") + ")";
+    }
+    return "no credentials";
+}
+
 // Turns a failed natsConnection_Connect into an Error that says which server, which phase and
 // why, using a raw probe of the first server to find out what nats.c does not say. The probe
 // only gets what is left of --timeout since `started`, so a failed connect never takes longer
@@ -138,12 +161,7 @@ std::string certificate_summary(const net::ProbeResult& probe) {
     const std::string phase = settings.tls_required() ? "TLS or NATS handshake" : "NATS handshake";
 
     if (status == NATS_CONNECTION_AUTH_FAILED) {
-        std::string who = !settings.values.user.empty()
-                              ? "user \"" + settings.values.user + "\" (" +
-                                    settings.origin("user") + ")"
-                              : (!settings.values.token.empty() ? "token (" +
-                                                                      settings.origin("token") + ")"
-                                                                : "no credentials");
+        const std::string who = credentials_sent(settings, first);
         throw NatsError(status, "authorization violation: " + target + " rejected " + who,
                         "check --user/--password (or the context's) for this server");
     }
@@ -355,6 +373,7 @@ Connection Connection::connect(const Settings& settings, ConnectOptions options)
     auto state = std::make_unique<State>();
     state->notify = options.notify;
     state->trace = settings.trace;
+    state->reconnect = options.reconnect;
     auto opts = build_options(settings, options, state.get());
     if (settings.trace) {
         state->emit(">>> connecting to " + redact_url(settings.values.url) + " (url from " +

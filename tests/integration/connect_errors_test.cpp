@@ -162,6 +162,22 @@ TEST_CASE("wrong credentials are an authorization error that never shows the pas
     CHECK_FALSE(contains(result.err + result.out, "wr0ng-pw"));
 }
 
+TEST_CASE("an authorization error names the credentials that were sent, wherever they came from",
+          "[errors]") {
+    TlsServer tls;
+    Sandbox sandbox;
+    const std::string ca = tls.pki.ca_cert.string();
+    const std::string port = std::to_string(tls.server->port());
+    const auto in_url =
+        connect_with(sandbox, {"-s", "nats://matchmaker:wr0ng-pw@localhost:" + port, "--tlsca", ca});
+    CHECK(in_url.exit_code == k_denied);
+    CHECK(contains(in_url.err, "rejected user \"matchmaker\" (from the URL)"));
+    CHECK_FALSE(contains(in_url.err + in_url.out, "wr0ng-pw"));
+    const auto none = connect_with(sandbox, {"-s", tls.url(), "--tlsca", ca});
+    CHECK(none.exit_code == k_denied);
+    CHECK(contains(none.err, "rejected no credentials"));
+}
+
 TEST_CASE("credentials in a URL are redacted everywhere", "[errors]") {
     TlsServer tls;
     Sandbox sandbox;

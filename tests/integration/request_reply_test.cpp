@@ -209,3 +209,22 @@ TEST_CASE("reply renders its body and headers from the request, its subject and 
     CHECK(done.exit_code == 0);
     CHECK_THAT(done.err, Catch::Contains("Answered 2 requests"));
 }
+
+TEST_CASE("a request that loses its server says disconnected, without promising a reconnect",
+          "[messaging]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    // A subscriber that never answers keeps the request waiting instead of "no responders".
+    auto silent = sandbox.spawn_natty(with_server(*server, {"sub", "svc.silent"}));
+    REQUIRE(silent->wait_for_output("Subscribing on", 10s, true));
+    auto request =
+        sandbox.spawn_natty(with_server(*server, {"request", "svc.silent", "--timeout", "20s"}));
+    REQUIRE(silent->wait_for_output("Received on \"svc.silent\"", 10s));
+    server->stop();
+    const auto result = request->wait(15s);
+    CHECK_FALSE(result.timed_out);
+    CHECK(result.exit_code != 0);
+    CHECK_THAT(result.err, Catch::Contains("natty: disconnected from"));
+    CHECK_THAT(result.err, !Catch::Contains("reconnecting"));
+}
