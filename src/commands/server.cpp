@@ -15,6 +15,7 @@
 #include <natty/output/output.hpp>
 #include <natty/util/atomic_file.hpp>
 #include <natty/util/duration.hpp>
+#include <natty/util/subject.hpp>
 #include <natty/util/template.hpp>
 
 #include <CLI/CLI.hpp>
@@ -330,23 +331,6 @@ void check_tls_expiry(CheckResult& result,
 }
 
 // Validates a subject to publish to: nats.c 3.4 would send spaces or CR/LF unchecked.
-std::optional<std::string> subject_problem(const std::string& subject) {
-    if (subject.empty()) {
-        return "--subject is required";
-    }
-    for (const char c : subject) {
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '*' || c == '>') {
-            return "invalid --subject \"" + subject
-                   + "\": no whitespace or wildcards allowed in a request subject";
-        }
-    }
-    if (subject.front() == '.' || subject.back() == '.'
-        || subject.find("..") != std::string::npos) {
-        return "invalid --subject \"" + subject + "\": empty token";
-    }
-    return std::nullopt;
-}
-
 void add_output_flags(CLI::App* cmd, CheckOutputOptions& o) {
     cmd->add_option(
            "--format", o.format, "Output format: nagios (default), json, prometheus or text")
@@ -699,8 +683,10 @@ void run_check_request(const RequestCheckOptions& options, Runtime& runtime) {
     const CheckFormat format = check_format(options.output, result);
     const auto warn = duration_threshold(options.response_warn, "--response-warn", result);
     const auto crit = duration_threshold(options.response_critical, "--response-critical", result);
-    if (const auto problem = subject_problem(options.subject)) {
-        result.unknown(*problem);
+    if (options.subject.empty()) {
+        result.unknown("--subject is required");
+    } else if (const auto problem = publish_subject_problem(options.subject)) {
+        result.unknown("invalid --subject \"" + options.subject + "\": " + *problem);
     }
     std::optional<std::regex> pattern;
     if (!options.match_payload.empty()) {

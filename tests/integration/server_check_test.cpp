@@ -765,7 +765,7 @@ TEST_CASE("check request talks to a real responder and checks its reply", "[chec
 
     const auto subject = check(sandbox, concat(base, {"--subject", "svc ping"}));
     CHECK(subject.exit_code == k_unknown);
-    CHECK(contains(subject.out, "invalid --subject"));
+    CHECK(contains(subject.out, "invalid --subject \"svc ping\": it contains a space"));
 }
 
 TEST_CASE("server tls shows the verified chain, JSON and PEM, and flags expiry",
