@@ -277,7 +277,7 @@ std::string limit_text(std::int64_t v, bool bytes) {
     if (v <= 0) {
         return "unlimited";
     }
-    return bytes ? format_size(v) : std::to_string(v);
+    return bytes ? output::human_bytes(static_cast<std::uint64_t>(v)) : std::to_string(v);
 }
 
 nlohmann::json bucket_json(const jsStreamInfo& si) {
@@ -329,7 +329,7 @@ void render_bucket(Io& io, const jsStreamInfo& si) {
     if (c.Description != nullptr && *c.Description != '\0') {
         cfg.add("Description", c.Description);
     }
-    cfg.add("Bucket Size", format_size(static_cast<std::int64_t>(si.State.Bytes)));
+    cfg.add("Bucket Size", output::human_bytes(si.State.Bytes));
     cfg.add("Maximum Bucket Size", limit_text(c.MaxBytes, true));
     cfg.add("Maximum Value Size", limit_text(c.MaxMsgSize, true));
     cfg.add("Maximum Age", c.MaxAge > 0 ? format_go_duration(Duration(c.MaxAge)) : "unlimited");
@@ -464,23 +464,6 @@ std::int64_t parse_size(std::string_view text, std::string_view what) {
     return static_cast<std::int64_t>(bytes);
 }
 
-std::string format_size(std::int64_t bytes) {
-    if (bytes < 1024) {
-        return std::to_string(bytes) + " B";
-    }
-    static constexpr const char* k_units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-    double v = static_cast<double>(bytes);
-    std::size_t u = 0;
-    v /= 1024;
-    while (v >= 1024 && u + 1 < std::size(k_units)) {
-        v /= 1024;
-        ++u;
-    }
-    std::ostringstream s;
-    s << std::fixed << std::setprecision(1) << v << " " << k_units[u];
-    return s.str();
-}
-
 bool is_displayable_text(std::string_view value) {
     if (!output::is_valid_utf8(value)) {
         return false;
@@ -589,7 +572,7 @@ void run_kv_list(const KvBucketOptions& options, Runtime& runtime) {
         table.add({std::string(c.Name).substr(k_stream_prefix.size()),
                    c.Description != nullptr ? c.Description : "",
                    std::to_string(b->State.Msgs),
-                   format_size(static_cast<std::int64_t>(b->State.Bytes)),
+                   output::human_bytes(b->State.Bytes),
                    b->State.LastTime > 0 ? format_time(b->State.LastTime) : "never"});
     }
     table.render(io);

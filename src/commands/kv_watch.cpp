@@ -76,10 +76,10 @@ public:
     }
 
     std::string summary() const {
-        return messaging::count_of(m_printed, "change") + " printed, last revision "
+        return output::count_of(m_printed, "change") + " printed, last revision "
                + std::to_string(m_last_revision) + ", "
-               + messaging::count_of(m_reconnects, "reconnect") + ", "
-               + messaging::count_of(m_resumes, "resume");
+               + output::count_of(m_reconnects, "reconnect") + ", "
+               + output::count_of(m_resumes, "resume");
     }
 
 private:
@@ -119,7 +119,7 @@ private:
 
     void on_idle() {
         // Nothing is written while idle, so a closed pipe (`| head -1`) is noticed here.
-        if (messaging::stdout_reader_gone()) {
+        if (Io::stdout_reader_gone()) {
             throw BrokenPipe();
         }
         if (Clock::now() - m_last_activity <= k_probe_after) {

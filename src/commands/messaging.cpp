@@ -5,12 +5,6 @@
 #include <natty/output/output.hpp>
 #include <natty/util/subject.hpp>
 
-#include <poll.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <ctime>
 #include <istream>
 #include <iterator>
@@ -82,13 +76,13 @@ void check_payload_size(std::size_t data_size,
                         std::uint64_t already_sent) {
     const std::size_t total = data_size + nats::header_wire_size(headers);
     if (max_payload > 0 && total > static_cast<std::size_t>(max_payload)) {
-        throw UsageError("message to \"" + subject + "\" is " + with_commas(total)
+        throw UsageError("message to \"" + subject + "\" is " + output::with_commas(total)
                              + " bytes (body and headers), more than the server's max_payload of "
-                             + with_commas(static_cast<std::uint64_t>(max_payload)) + " bytes",
+                             + output::with_commas(static_cast<std::uint64_t>(max_payload)) + " bytes",
                          already_sent == 0
                              ? "send a smaller body, or raise max_payload in the server "
                                "configuration; nothing was sent"
-                             : "send a smaller body; " + with_commas(already_sent)
+                             : "send a smaller body; " + output::with_commas(already_sent)
                                    + " earlier messages were sent");
     }
 }
@@ -177,61 +171,6 @@ std::string inbox_prefix(const Settings& settings) {
 std::string new_inbox(const std::string& prefix) {
     std::mt19937_64 rng{std::random_device{}()};
     return prefix + "." + new_id(rng);
-}
-
-void check_out(Io& io) {
-    if (io.out) {
-        return;
-    }
-    const int saved = errno;
-    if (saved == EPIPE) {
-        throw BrokenPipe();
-    }
-    throw Error(ExitCode::failure,
-                std::string("cannot write output: ")
-                    + (saved != 0 ? std::strerror(saved) : "write failed"));
-}
-
-bool stdout_reader_gone() {
-    struct stat st {};
-    if (::fstat(STDOUT_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
-        return false;
-    }
-    pollfd pfd{STDOUT_FILENO, 0, 0};
-    return ::poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLERR | POLLHUP)) != 0;
-}
-
-std::string with_commas(std::uint64_t n) {
-    const std::string digits = std::to_string(n);
-    std::string out;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i != 0 && (digits.size() - i) % 3 == 0) {
-            out += ',';
-        }
-        out += digits[i];
-    }
-    return out;
-}
-
-std::string count_of(std::uint64_t n, std::string_view noun) {
-    return with_commas(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
-}
-
-std::string human_bytes(std::uint64_t n) {
-    static constexpr const char* k_units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double value = static_cast<double>(n);
-    std::size_t unit = 0;
-    while (value >= 1024 && unit + 1 < std::size(k_units)) {
-        value /= 1024;
-        ++unit;
-    }
-    char buf[32];
-    if (unit == 0) {
-        std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(n));
-    } else {
-        std::snprintf(buf, sizeof buf, "%.1f %s", value, k_units[unit]);
-    }
-    return buf;
 }
 
 std::string stamp_micro(std::chrono::system_clock::time_point t) {
@@ -421,7 +360,7 @@ void write_human_body(Io& io, std::string_view body) {
         return;
     }
     if (io.stdout_is_tty && !printable_text(body)) {
-        io.out << "<binary body, " << with_commas(body.size())
+        io.out << "<binary body, " << output::with_commas(body.size())
                << " bytes: use --raw, --json or --dump to see it>\n";
         return;
     }

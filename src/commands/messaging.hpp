@@ -78,16 +78,11 @@ void publish(nats::Connection& connection,
              const std::string& data,
              const nats::Headers& headers);
 
-// After writing to io.out: throws BrokenPipe when the reader went away, Error on other
-// failures. Set errno to 0 before writing so the cause is known.
-void check_out(Io& io);
-// True when stdout is a pipe or socket whose reader has gone (detected without writing).
-bool stdout_reader_gone();
 
 // While alive, writing to io.err no longer flushes io.out first (std::cerr is tied to
-// std::cout). Long-running commands get notices on err from nats.c callback threads, and a
-// flush of out from those threads would race with the main thread's writes to it, and block
-// when stdout is stalled. Such commands flush out themselves.
+// std::cout). For commands that stream to stdout: a note from the command's own thread (a
+// reconnect, the Ctrl-C summary) must not wait on a stalled reader. Such commands flush out
+// themselves.
 class UntiedErr {
 public:
     explicit UntiedErr(Io& io) : m_err(io.err), m_previous(io.err.tie(nullptr)) {}
@@ -100,12 +95,6 @@ private:
     std::ostream* m_previous;
 };
 
-// 1234567 -> "1,234,567".
-std::string with_commas(std::uint64_t n);
-// "1 message", "1,234 messages".
-std::string count_of(std::uint64_t n, std::string_view noun);
-// 1536 -> "1.5 KiB".
-std::string human_bytes(std::uint64_t n);
 // Local wall-clock time like Go's StampMicro: "Jul 20 15:04:05.123456".
 std::string stamp_micro(std::chrono::system_clock::time_point t);
 // UTC RFC 3339 with nanoseconds: "2026-07-20T15:04:05.123456789Z".

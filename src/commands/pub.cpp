@@ -57,14 +57,14 @@ public:
                       sizeof line,
                       "\r[%s] %s/%s %.0f msgs/s ",
                       bar.c_str(),
-                      messaging::with_commas(done).c_str(),
-                      messaging::with_commas(m_total).c_str(),
+                      output::with_commas(done).c_str(),
+                      output::with_commas(m_total).c_str(),
                       rate);
-        m_io.err << line << std::flush;
+        m_io.write_err(line);
     }
     void finish(std::uint64_t done) {
         update(done, true);
-        m_io.err << '\n' << std::flush;
+        m_io.write_err("\n");
     }
 
 private:
@@ -183,7 +183,7 @@ private:
         }
         nats::check_js(status, code, "JetStream publish to \"" + subject + "\"");
         std::string line = "Stored in Stream: " + std::string(ack->Stream)
-                           + " Sequence: " + messaging::with_commas(ack->Sequence);
+                           + " Sequence: " + output::with_commas(ack->Sequence);
         if (ack->Domain != nullptr && ack->Domain[0] != '\0') {
             line += " Domain: \"" + std::string(ack->Domain) + "\"";
         }
@@ -192,7 +192,7 @@ private:
         }
         errno = 0;
         m_io.out << line << '\n';
-        messaging::check_out(m_io);
+        m_io.check_out();
     }
 
     const PubOptions& m_options;
@@ -220,8 +220,8 @@ std::string rate_summary(std::uint64_t sent,
     const double secs = std::chrono::duration<double>(elapsed).count();
     char rate[64];
     std::snprintf(rate, sizeof rate, "%.0f", secs > 0 ? static_cast<double>(sent) / secs : 0.0);
-    return "Published " + messaging::with_commas(sent) + " messages ("
-           + messaging::human_bytes(bytes) + ") to \"" + subject + "\" in "
+    return "Published " + output::with_commas(sent) + " messages ("
+           + output::human_bytes(bytes) + ") to \"" + subject + "\" in "
            + format_go_duration(std::chrono::duration_cast<std::chrono::microseconds>(elapsed))
            + " (" + rate + " msgs/s)";
 }
@@ -307,7 +307,7 @@ void run_pub(const PubOptions& options, Runtime& runtime) {
         }
         throw nats::NatsError(e.status(),
                               std::string(e.what()) + " (connection lost after "
-                                  + messaging::count_of(publisher.sent(), "message")
+                                  + output::count_of(publisher.sent(), "message")
                                   + "; the last of them may not have reached the server)",
                               "core NATS does not confirm delivery; publish with -J to get a "
                               "stored acknowledgement for each message");
@@ -320,7 +320,7 @@ void run_pub(const PubOptions& options, Runtime& runtime) {
             publisher.sent(), publisher.bytes(), publisher.last_subject(), Clock::now() - start));
     }
     if (interrupt.requested()) {
-        io.note("natty: interrupted after " + messaging::with_commas(publisher.sent())
+        io.note("natty: interrupted after " + output::with_commas(publisher.sent())
                 + " messages");
         throw SilentExit(ExitCode::interrupted);
     }

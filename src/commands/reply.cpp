@@ -4,6 +4,7 @@
 #include <natty/error.hpp>
 #include <natty/nats/error.hpp>
 #include <natty/nats/subscription.hpp>
+#include <natty/output/output.hpp>
 #include <natty/util/duration.hpp>
 #include <natty/util/interrupt.hpp>
 #include <natty/util/subject.hpp>
@@ -172,7 +173,7 @@ public:
         }
         if (out_errno != 0) {
             errno = out_errno;
-            messaging::check_out(m_io);
+            m_io.check_out();
         }
     }
 
@@ -374,7 +375,7 @@ void run_reply(const ReplyOptions& options, Runtime& runtime) {
         }
     }
     connection.flush(connection.settings().timeout);
-    io.note("Answered " + messaging::count_of(replier.handled(), "request"));
+    io.note("Answered " + output::count_of(replier.handled(), "request"));
 }
 
 void setup_reply(CLI::App& app, Runtime& runtime) {

@@ -63,7 +63,7 @@ void print_reply(Io& io,
         }
         messaging::write_human_body(io, msg.data());
     }
-    messaging::check_out(io);
+    io.check_out();
     io.flush_out();
 }
 

@@ -354,7 +354,7 @@ public:
             dump_file(item, n, matched.has_value());
             break;
         }
-        messaging::check_out(m_io);
+        m_io.check_out();
         m_previous = item.time;
         ++m_shown;
         return !matched;
@@ -431,7 +431,7 @@ private:
         const auto stamp = WallClock::time_point(std::chrono::duration_cast<WallClock::duration>(
             std::chrono::nanoseconds(meta->Timestamp)));
         return "Received JetStream message: stream: " + std::string(meta->Stream)
-               + " seq: " + messaging::with_commas(meta->Sequence.Stream) + " / subject: "
+               + " seq: " + output::with_commas(meta->Sequence.Stream) + " / subject: "
                + std::string(msg.subject()) + " / time: " + messaging::rfc3339_nano_utc(stamp);
     }
 
@@ -511,9 +511,9 @@ private:
 void print_summary(Io& io, const Printer& printer, std::int64_t dropped) {
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(WallClock::now() - printer.start());
-    io.note("Received " + messaging::count_of(printer.shown(), "message") + " ("
-            + messaging::human_bytes(printer.bytes()) + ") in " + format_go_duration(elapsed)
-            + " on " + messaging::count_of(printer.stats().size(), "subject"));
+    io.note("Received " + output::count_of(printer.shown(), "message") + " ("
+            + output::human_bytes(printer.bytes()) + ") in " + format_go_duration(elapsed)
+            + " on " + output::count_of(printer.stats().size(), "subject"));
     std::vector<std::pair<std::string, SubjectStats>> rows(printer.stats().begin(),
                                                            printer.stats().end());
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
@@ -523,14 +523,14 @@ void print_summary(Io& io, const Printer& printer, std::int64_t dropped) {
     constexpr std::size_t k_top = 20;
     for (std::size_t i = 0; i < rows.size() && i < k_top; ++i) {
         io.note("  " + rows[i].first + ": "
-                + messaging::count_of(rows[i].second.messages, "message") + ", "
-                + messaging::human_bytes(rows[i].second.bytes));
+                + output::count_of(rows[i].second.messages, "message") + ", "
+                + output::human_bytes(rows[i].second.bytes));
     }
     if (rows.size() > k_top) {
         io.note("  ... and " + std::to_string(rows.size() - k_top) + " more subjects");
     }
     if (dropped > 0) {
-        io.note("Dropped " + messaging::with_commas(static_cast<std::uint64_t>(dropped))
+        io.note("Dropped " + output::with_commas(static_cast<std::uint64_t>(dropped))
                 + " messages (slow consumer)");
     }
 }
@@ -570,7 +570,7 @@ void prepare_dump_dir(const std::filesystem::path& dir) {
 void report_drops(Io& io, std::int64_t dropped) {
     if (dropped > 0) {
         io.note("natty: warning: "
-                + messaging::count_of(static_cast<std::uint64_t>(dropped), "message")
+                + output::count_of(static_cast<std::uint64_t>(dropped), "message")
                 + " dropped because natty could not keep up (slow consumer)");
     }
 }
@@ -764,7 +764,7 @@ void run_sub(const SubOptions& options, Runtime& runtime) {
                 const std::int64_t dropped = subs.dropped();
                 if (dropped > drops_reported) {
                     io.note("natty: warning: slow consumer: "
-                            + messaging::count_of(static_cast<std::uint64_t>(dropped), "message")
+                            + output::count_of(static_cast<std::uint64_t>(dropped), "message")
                             + " dropped so far");
                     drops_reported = dropped;
                 }
@@ -772,7 +772,7 @@ void run_sub(const SubOptions& options, Runtime& runtime) {
             subs.handover().take(batch, k_poll);
             if (batch.empty()) {
                 flush();
-                if (messaging::stdout_reader_gone()) {
+                if (Io::stdout_reader_gone()) {
                     throw BrokenPipe();
                 }
                 messaging::raise_async_error(connection, "subscription");

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <ostream>
 
 namespace natty::output {
@@ -128,6 +129,39 @@ void Columns::render(Io& io) const {
     for (const auto& [label, value] : m_rows) {
         io.out << "  " << std::string(width - label.size(), ' ') << label << ": " << value << '\n';
     }
+}
+
+std::string with_commas(std::uint64_t n) {
+    const std::string digits = std::to_string(n);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i != 0 && (digits.size() - i) % 3 == 0) {
+            out += ',';
+        }
+        out += digits[i];
+    }
+    return out;
+}
+
+std::string count_of(std::uint64_t n, std::string_view noun) {
+    return with_commas(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
+std::string human_bytes(std::uint64_t n) {
+    static constexpr const char* k_units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double value = static_cast<double>(n);
+    std::size_t unit = 0;
+    while (value >= 1024 && unit + 1 < std::size(k_units)) {
+        value /= 1024;
+        ++unit;
+    }
+    char buf[32];
+    if (unit == 0) {
+        std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(n));
+    } else {
+        std::snprintf(buf, sizeof buf, "%.1f %s", value, k_units[unit]);
+    }
+    return buf;
 }
 
 } // namespace natty::output

@@ -1,5 +1,6 @@
 #include <natty/commands/kv.hpp>
 #include <natty/error.hpp>
+#include <natty/output/output.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -72,12 +73,12 @@ TEST_CASE("kv sizes accept bytes and K/M/G/T units as powers of 1024") {
                       Catch::Contains("--max-bucket-size") && Catch::Contains("12parsecs"));
 }
 
-TEST_CASE("kv sizes render with binary units") {
-    CHECK(natty::format_size(0) == "0 B");
-    CHECK(natty::format_size(1023) == "1023 B");
-    CHECK(natty::format_size(1024) == "1.0 KiB");
-    CHECK(natty::format_size(1536) == "1.5 KiB");
-    CHECK(natty::format_size(1073741824) == "1.0 GiB");
+TEST_CASE("sizes render with binary units") {
+    CHECK(natty::output::human_bytes(0) == "0 B");
+    CHECK(natty::output::human_bytes(1023) == "1023 B");
+    CHECK(natty::output::human_bytes(1024) == "1.0 KiB");
+    CHECK(natty::output::human_bytes(1536) == "1.5 KiB");
+    CHECK(natty::output::human_bytes(1073741824) == "1.0 GiB");
 }
 
 TEST_CASE("kv values render safely on one line") {

@@ -1,6 +1,7 @@
 #include <natty/error.hpp>
 #include <natty/nats/library.hpp>
 #include <natty/nats/message.hpp>
+#include <natty/output/output.hpp>
 
 // The messaging helpers are private to src/commands; they are tested here with the messages.
 #include "../../src/commands/messaging.hpp"
@@ -55,15 +56,15 @@ TEST_CASE("header wire size counts the NATS/1.0 preamble and each line") {
 }
 
 TEST_CASE("counts are grouped in thousands") {
-    CHECK(messaging::with_commas(0) == "0");
-    CHECK(messaging::with_commas(10) == "10");
-    CHECK(messaging::with_commas(999) == "999");
-    CHECK(messaging::with_commas(1000) == "1,000");
-    CHECK(messaging::with_commas(12345) == "12,345");
-    CHECK(messaging::with_commas(123456) == "123,456");
-    CHECK(messaging::with_commas(1234567) == "1,234,567");
-    CHECK(messaging::count_of(1, "message") == "1 message");
-    CHECK(messaging::count_of(2000, "message") == "2,000 messages");
+    CHECK(output::with_commas(0) == "0");
+    CHECK(output::with_commas(10) == "10");
+    CHECK(output::with_commas(999) == "999");
+    CHECK(output::with_commas(1000) == "1,000");
+    CHECK(output::with_commas(12345) == "12,345");
+    CHECK(output::with_commas(123456) == "123,456");
+    CHECK(output::with_commas(1234567) == "1,234,567");
+    CHECK(output::count_of(1, "message") == "1 message");
+    CHECK(output::count_of(2000, "message") == "2,000 messages");
 }
 
 TEST_CASE("message JSON escapes text and base64-encodes binary bodies") {

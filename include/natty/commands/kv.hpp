@@ -77,8 +77,6 @@ std::string kv_bucket_problem(std::string_view name);
 // "1024", "1KB", "1MiB", "1.5GB"...: K/M/G/T with or without B or iB are powers of 1024, as in
 // the Go CLI; "-1" or "unlimited" gives -1. Throws UsageError naming `what`.
 std::int64_t parse_size(std::string_view text, std::string_view what);
-// "1.0 MiB"-style sizes for tables.
-std::string format_size(std::int64_t bytes);
 // A value for a one-line view: text as is (cut to `max` characters with "..."), anything with
 // control characters or invalid UTF-8 as "base64:<data>", the empty value as "" .
 std::string render_value_inline(std::string_view value, std::size_t max);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,13 @@ void write_json_line(Io& io, const nlohmann::json& doc);
 // Adds a payload to `obj`: as "data" when it is valid UTF-8, else as "data_b64" with
 // "encoding":"base64" (nlohmann::json would throw on invalid UTF-8).
 void put_payload(nlohmann::json& obj, std::string_view bytes);
+
+// 1234567 -> "1,234,567".
+std::string with_commas(std::uint64_t n);
+// "1 message", "1,234 messages".
+std::string count_of(std::uint64_t n, std::string_view noun);
+// 1023 -> "1023 B", 1536 -> "1.5 KiB" (binary units, one decimal).
+std::string human_bytes(std::uint64_t n);
 
 bool is_valid_utf8(std::string_view bytes);
 std::string base64_encode(std::string_view bytes);
