@@ -242,7 +242,8 @@ TEST_CASE("check connection thresholds fire: warning, critical, and json says so
                   "OK:rtt time "));
 }
 
-TEST_CASE("check connection: a 0 threshold turns that level off, as in the Go CLI", "[check]") {
+TEST_CASE("check connection: a 0 threshold turns that level off (the Go CLI fires instead)",
+          "[check]") {
     TempDir dir;
     auto server = NatsServer::start({}, dir.path());
     Sandbox sandbox;
