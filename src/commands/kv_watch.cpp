@@ -1,7 +1,6 @@
 // `natty kv watch`: current values, then every change, across reconnects and node failures.
 
 #include "kv_common.hpp"
-#include "messaging.hpp"
 
 #include <natty/commands/kv.hpp>
 #include <natty/error.hpp>
