@@ -131,19 +131,20 @@ void publish(nats::Connection& connection,
              const std::string& reply,
              const std::string& data,
              const nats::Headers& headers) {
+    natsStatus status = NATS_OK;
     if (headers.empty()) {
         const int size = static_cast<int>(data.size());
-        nats::check(
-            reply.empty()
-                ? natsConnection_Publish(connection.get(), subject.c_str(), data.data(), size)
-                : natsConnection_PublishRequest(
-                    connection.get(), subject.c_str(), reply.c_str(), data.data(), size),
-            "publish to \"" + subject + "\"");
-        return;
+        status = reply.empty()
+                     ? natsConnection_Publish(connection.get(), subject.c_str(), data.data(), size)
+                     : natsConnection_PublishRequest(
+                         connection.get(), subject.c_str(), reply.c_str(), data.data(), size);
+    } else {
+        const auto msg = make_message(subject, reply, data, headers);
+        status = natsConnection_PublishMsg(connection.get(), msg.get());
     }
-    const auto msg = make_message(subject, reply, data, headers);
-    nats::check(natsConnection_PublishMsg(connection.get(), msg.get()),
-                "publish to \"" + subject + "\"");
+    if (status != NATS_OK) { // the message text is built only when needed: this runs per message
+        nats::check(status, "publish to \"" + subject + "\"");
+    }
 }
 
 nats::Message make_message(const std::string& subject,

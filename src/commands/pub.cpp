@@ -99,6 +99,16 @@ Plan compile_plan(const PubOptions& options) {
     return plan;
 }
 
+// The template's text when it is constant, else its rendering, kept in `storage`.
+const std::string&
+render_into(const Template& t, const TemplateValues& values, std::string& storage) {
+    if (t.is_constant()) {
+        return t.source();
+    }
+    storage = t.render(values);
+    return storage;
+}
+
 // Sends messages and keeps the counters; one per pub run.
 class Publisher {
 public:
@@ -117,12 +127,15 @@ public:
     void send(const Template& body) {
         TemplateValues values;
         values.count = m_sent + 1;
-        const std::string subject = m_plan.subject.render(values);
+        // Constant templates are used as they are: no copy per message.
+        std::string rendered_subject;
+        std::string rendered_data;
+        const std::string& subject = render_into(m_plan.subject, values, rendered_subject);
         if (!m_plan.subject.is_constant()) {
             require_publish_subject(
                 subject, "subject (as rendered for message " + std::to_string(values.count) + ")");
         }
-        const std::string data = body.render(values);
+        const std::string& data = render_into(body, values, rendered_data);
         const nats::Headers headers = messaging::render_headers(m_plan.headers, values);
         messaging::check_payload_size(data.size(), headers, m_max_payload, subject, m_sent);
         if (m_js) {
