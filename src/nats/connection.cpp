@@ -336,6 +336,10 @@ OptionsHandle build_options(const Settings& settings, const ConnectOptions& opti
     if (!v.inbox_prefix.empty()) {
         check(natsOptions_SetCustomInboxPrefix(o, v.inbox_prefix.c_str()), "set inbox prefix");
     }
+    // With a thread per subscription, a reply could be handed over before the request it
+    // answers when each arrives on its own subscription; the library's single delivery thread
+    // keeps the server's order (see Library).
+    check(natsOptions_UseGlobalMessageDelivery(o, true), "use ordered message delivery");
     if (options.reconnect) {
         check(natsOptions_SetMaxReconnect(o, -1), "set reconnect");
         check(natsOptions_SetReconnectWait(o, 500), "set reconnect wait");
