@@ -75,13 +75,8 @@ void require_key(std::string_view key) {
 }
 
 std::string format_rfc3339(std::int64_t unix_ns) {
-    const auto secs = static_cast<std::time_t>(unix_ns / 1000000000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    std::ostringstream s;
-    s << std::put_time(&tm, "%Y-%m-%dT%H:%M:%S") << '.' << std::setw(9) << std::setfill('0')
-      << (unix_ns % 1000000000) << 'Z';
-    return s.str();
+    return output::rfc3339_nano_utc(
+        std::chrono::system_clock::time_point(std::chrono::nanoseconds(unix_ns)));
 }
 
 [[noreturn]] void throw_bucket_not_found(nats::JetStream& js, const std::string& bucket) {

@@ -97,8 +97,6 @@ private:
 
 // Local wall-clock time like Go's StampMicro: "Jul 20 15:04:05.123456".
 std::string stamp_micro(std::chrono::system_clock::time_point t);
-// UTC RFC 3339 with nanoseconds: "2026-07-20T15:04:05.123456789Z".
-std::string rfc3339_nano_utc(std::chrono::system_clock::time_point t);
 
 // Appends `text` (valid UTF-8) as a JSON string literal.
 void append_json_string(std::string& out, std::string_view text);

@@ -432,7 +432,7 @@ private:
             std::chrono::nanoseconds(meta->Timestamp)));
         return "Received JetStream message: stream: " + std::string(meta->Stream)
                + " seq: " + output::with_commas(meta->Sequence.Stream) + " / subject: "
-               + std::string(msg.subject()) + " / time: " + messaging::rfc3339_nano_utc(stamp);
+               + std::string(msg.subject()) + " / time: " + output::rfc3339_nano_utc(stamp);
     }
 
     std::string to_json(const Received& item, std::uint64_t n, bool matched) const {
@@ -449,7 +449,7 @@ private:
                 messaging::append_json_string(trailing, meta->Stream);
                 trailing += ",\"stream_seq\":" + std::to_string(meta->Sequence.Stream)
                             + ",\"stream_time\":\""
-                            + messaging::rfc3339_nano_utc(WallClock::time_point(
+                            + output::rfc3339_nano_utc(WallClock::time_point(
                                 std::chrono::duration_cast<WallClock::duration>(
                                     std::chrono::nanoseconds(meta->Timestamp))))
                             + "\"";
