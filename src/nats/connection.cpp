@@ -367,7 +367,11 @@ Connection::~Connection() {
     }
     // nats.c delivers callbacks on its own thread after Close returns: wait for the closed
     // callback (always the last one) before State is freed.
-    m_state->closing.store(true);
+    // A connection the server already closed may still have its disconnect notice queued:
+    // that one is news and still shows; only the close natty starts here is kept quiet.
+    if (natsConnection_Status(m_conn.get()) != NATS_CONN_STATUS_CLOSED) {
+        m_state->closing.store(true);
+    }
     natsConnection_Close(m_conn.get());
     std::unique_lock lock(m_state->mutex);
     m_state->closed_cv.wait_for(lock, std::chrono::seconds(5), [&] { return m_state->closed; });
