@@ -75,6 +75,24 @@ std::unique_ptr<NatsServer> jetstream_server(const TempDir& dir) {
     return NatsServer::start(opts, dir.path() / "server");
 }
 
+// Puts key=value through `urls`, retrying for up to 20 s while a cluster elects a new stream
+// leader; returns the new revision.
+std::uint64_t put_retrying(const TempDir& dir,
+                           const std::string& urls,
+                           const std::string& key,
+                           const std::string& value) {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    for (;;) {
+        const RunResult put =
+            run(natty_argv(urls, {"kv", "put", "R", key, value}), home_options(dir));
+        if (put.exit_code == 0) {
+            return std::stoull(put.out);
+        }
+        REQUIRE(std::chrono::steady_clock::now() < deadline);
+        std::this_thread::sleep_for(250ms);
+    }
+}
+
 } // namespace
 
 TEST_CASE("kv watch prints initial values, then changes, and exits 130 on SIGINT") {
@@ -229,18 +247,7 @@ TEST_CASE("kv watch on an R3 bucket survives the kill of the node it is connecte
     // Writes may fail briefly while the stream elects a new leader; retry each one.
     std::uint64_t last = 5;
     for (int i = 6; i <= 10; ++i) {
-        const auto deadline = std::chrono::steady_clock::now() + 20s;
-        for (;;) {
-            const RunResult put =
-                run(natty_argv(survivors, {"kv", "put", "R", "k" + std::to_string(i), "v"}),
-                    home_options(dir));
-            if (put.exit_code == 0) {
-                last = std::stoull(put.out);
-                break;
-            }
-            REQUIRE(std::chrono::steady_clock::now() < deadline);
-            std::this_thread::sleep_for(250ms);
-        }
+        last = put_retrying(dir, survivors, "k" + std::to_string(i), "v");
     }
     REQUIRE(watch->wait_for_output(revision_needle(last), 30s));
     const RunResult r = stop_watch(*watch);
@@ -275,18 +282,7 @@ TEST_CASE("kv watch on an R3 bucket survives the kill of the stream leader it is
     cluster->node(dead).kill9();
     std::uint64_t last = 1;
     for (int i = 1; i <= 20; ++i) {
-        const auto deadline = std::chrono::steady_clock::now() + 20s;
-        for (;;) {
-            const RunResult put =
-                run(natty_argv(survivors, {"kv", "put", "R", "k", std::to_string(i)}),
-                    home_options(dir));
-            if (put.exit_code == 0) {
-                last = std::stoull(put.out);
-                break;
-            }
-            REQUIRE(std::chrono::steady_clock::now() < deadline);
-            std::this_thread::sleep_for(250ms);
-        }
+        last = put_retrying(dir, survivors, "k", std::to_string(i));
     }
     REQUIRE(watch->wait_for_output(revision_needle(last), 30s));
     const RunResult r = stop_watch(*watch);
