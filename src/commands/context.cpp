@@ -206,15 +206,28 @@ std::string read_text(const std::filesystem::path& path) {
 // business; SIGTERM (caught by `interrupt`) is passed on to the editor and ends the edit.
 int run_editor(const std::string& editor, const std::filesystem::path& file,
                const InterruptGuard& interrupt, const std::string& name) {
+    // The child inherits natty's handlers until exec: a SIGTERM forwarded to it in that window
+    // would only set a flag in the child and be lost. Both signals stay blocked across fork; the
+    // child restores the defaults before unblocking, so a pending one then ends it.
+    sigset_t stop_signals;
+    sigset_t previous_mask;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &stop_signals, &previous_mask);
     const pid_t pid = ::fork();
-    if (pid < 0) {
-        throw Error(ExitCode::failure, "cannot start the editor: fork failed");
-    }
     if (pid == 0) {
+        ::signal(SIGINT, SIG_DFL);
+        ::signal(SIGTERM, SIG_DFL);
+        ::pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);
         const std::string script = editor + " \"$1\"";
         ::execl("/bin/sh", "sh", "-c", script.c_str(), "sh", file.c_str(),
                 static_cast<char*>(nullptr));
         ::_exit(127);
+    }
+    ::pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);
+    if (pid < 0) {
+        throw Error(ExitCode::failure, "cannot start the editor: fork failed");
     }
     int status = 0;
     bool forwarded = false;
