@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,26 +70,38 @@ CommandResult run_command(const std::vector<std::string>& argv,
         throw Error(ExitCode::failure,
                     std::string("cannot run --command: pipe: ") + std::strerror(errno));
     }
-    const pid_t pid = ::fork();
-    if (pid < 0) {
+    // posix_spawn rather than fork: natty has library threads, and the spawned child starts with
+    // default SIGINT/SIGTERM/SIGPIPE dispositions and an empty mask, so a SIGTERM forwarded to it
+    // at any moment, even before exec, ends it.
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    sigset_t empty;
+    sigemptyset(&empty);
+    posix_spawnattr_setsigmask(&attributes, &empty);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    pid_t pid = 0;
+    const int spawn_error =
+        ::posix_spawnp(&pid, argp[0], &actions, &attributes, argp.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    if (spawn_error != 0) {
         ::close(fds[0]);
         ::close(fds[1]);
-        throw Error(ExitCode::failure, "cannot run --command: fork failed");
-    }
-    if (pid == 0) {
-        ::dup2(fds[1], STDOUT_FILENO);
-        ::dup2(fds[1], STDERR_FILENO);
-        const int devnull = ::open("/dev/null", O_RDONLY);
-        if (devnull >= 0) {
-            ::dup2(devnull, STDIN_FILENO);
-        }
-        ::signal(SIGPIPE, SIG_DFL);
-        ::execvpe(argp[0], argp.data(), envp.data());
-        const std::string message =
-            "natty: cannot run " + args[0] + ": " + std::strerror(errno) + "\n";
-        [[maybe_unused]] const auto ignored =
-            ::write(STDOUT_FILENO, message.data(), message.size());
-        ::_exit(127);
+        // Answered like a shell would: status 127 and the reason as the output.
+        return CommandResult{"natty: cannot run " + args[0] + ": " + std::strerror(spawn_error)
+                                 + "\n",
+                             127};
     }
     ::close(fds[1]);
     CommandResult result;

@@ -228,3 +228,26 @@ TEST_CASE("a request that loses its server says disconnected, without promising 
     CHECK_THAT(result.err, Catch::Contains("natty: disconnected from"));
     CHECK_THAT(result.err, !Catch::Contains("reconnecting"));
 }
+
+TEST_CASE("reply --command: a missing program is a service error, and SIGTERM ends a running one",
+          "[messaging][errors]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    auto replier = start_reply(sandbox, *server, {"svc.run.*", "--command", "{{2}} 30"});
+    auto missing = sandbox.natty(
+        with_server(*server, {"request", "svc.run.natty-no-such-program", "x", "--timeout", "5s"}));
+    CHECK(missing.exit_code == 1);
+    CHECK_THAT(missing.err, Catch::Contains("command exited with status 127"));
+    CHECK_THAT(missing.out, Catch::Contains("cannot run natty-no-such-program"));
+    auto sleeping = sandbox.spawn_natty(
+        with_server(*server, {"request", "svc.run.sleep", "x", "--timeout", "20s"}));
+    REQUIRE(replier->wait_for_output("[#2] Received", 10s, true));
+    replier->signal(SIGTERM);
+    auto done = replier->wait(10s);
+    CHECK(done.exit_code == 0);
+    CHECK_THAT(done.err, Catch::Contains("exited with status 143"));
+    auto answered = sleeping->wait(10s);
+    CHECK(answered.exit_code == 1);
+    CHECK_THAT(answered.err, Catch::Contains("command exited with status 143"));
+}
