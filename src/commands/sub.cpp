@@ -422,17 +422,13 @@ private:
         if (m_options.stream.empty()) {
             return std::nullopt;
         }
-        jsMsgMetaData* raw = nullptr;
-        if (natsMsg_GetMetaData(&raw, msg.get()) != NATS_OK || raw == nullptr) {
-            nats_GetLastError(nullptr);
+        const auto position = msg.jetstream_position();
+        if (!position) {
             return std::nullopt;
         }
-        std::unique_ptr<jsMsgMetaData, nats::Deleter<jsMsgMetaData_Destroy>> meta(raw);
-        const auto stamp = WallClock::time_point(std::chrono::duration_cast<WallClock::duration>(
-            std::chrono::nanoseconds(meta->Timestamp)));
-        return "Received JetStream message: stream: " + std::string(meta->Stream)
-               + " seq: " + output::with_commas(meta->Sequence.Stream) + " / subject: "
-               + std::string(msg.subject()) + " / time: " + output::rfc3339_nano_utc(stamp);
+        return "Received JetStream message: stream: " + position->stream
+               + " seq: " + output::with_commas(position->stream_sequence) + " / subject: "
+               + std::string(msg.subject()) + " / time: " + output::rfc3339_nano_utc(position->time);
     }
 
     std::string to_json(const Received& item, std::uint64_t n, bool matched) const {
@@ -442,19 +438,12 @@ private:
         }
         std::string trailing;
         if (!m_options.stream.empty()) {
-            jsMsgMetaData* raw = nullptr;
-            if (natsMsg_GetMetaData(&raw, item.msg.get()) == NATS_OK && raw != nullptr) {
-                std::unique_ptr<jsMsgMetaData, nats::Deleter<jsMsgMetaData_Destroy>> meta(raw);
+            if (const auto position = item.msg.jetstream_position()) {
                 trailing = "\"stream\":";
-                messaging::append_json_string(trailing, meta->Stream);
-                trailing += ",\"stream_seq\":" + std::to_string(meta->Sequence.Stream)
-                            + ",\"stream_time\":\""
-                            + output::rfc3339_nano_utc(WallClock::time_point(
-                                std::chrono::duration_cast<WallClock::duration>(
-                                    std::chrono::nanoseconds(meta->Timestamp))))
+                messaging::append_json_string(trailing, position->stream);
+                trailing += ",\"stream_seq\":" + std::to_string(position->stream_sequence)
+                            + ",\"stream_time\":\"" + output::rfc3339_nano_utc(position->time)
                             + "\"";
-            } else {
-                nats_GetLastError(nullptr);
             }
         }
         return messaging::message_json(item.msg, item.time, leading, trailing);
@@ -463,7 +452,15 @@ private:
     // One file per message, mode 0600; a symlink in its place is refused (O_NOFOLLOW) and a
     // file that cannot be written completely is removed, never left half-written.
     void dump_file(const Received& item, std::uint64_t n, bool matched) {
-        const std::string name = std::to_string(n) + (matched ? "_reply" : "") + ".json";
+        // As the Go CLI: a JetStream message is named by its stream sequence, so a dump of the
+        // same stream range names the same message the same way each time.
+        std::uint64_t number = n;
+        if (!m_options.stream.empty()) {
+            if (const auto position = item.msg.jetstream_position()) {
+                number = position->stream_sequence;
+            }
+        }
+        const std::string name = std::to_string(number) + (matched ? "_reply" : "") + ".json";
         const std::filesystem::path path = std::filesystem::path(m_options.dump) / name;
         const std::string text = to_json(item, n, matched) + "\n";
         const int fd =
@@ -866,7 +863,8 @@ void setup_sub(CLI::App& app, Runtime& runtime) {
         ->delimiter(',');
     cmd->add_option("--dump",
                     o->dump,
-                    "Write each message as JSON: DIR/<n>.json, or '-' for JSON+NUL on stdout");
+                    "Write each message as JSON: DIR/<n>.json (<stream seq>.json with "
+                    "--stream), or '-' for JSON+NUL on stdout");
     const std::string js = "JetStream";
     cmd->add_option("--stream", o->stream, "Read from this JetStream stream (ordered consumer)")
         ->group(js);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <memory>
 
 namespace natty::nats {
 namespace {
@@ -85,6 +86,23 @@ std::string Message::header(const char* key) const {
         return {};
     }
     return value;
+}
+
+std::optional<JetStreamPosition> Message::jetstream_position() const {
+    jsMsgMetaData* raw = nullptr;
+    if (natsMsg_GetMetaData(&raw, m_msg.get()) != NATS_OK || raw == nullptr) {
+        nats_GetLastError(nullptr); // not a JetStream reply subject: clear the library's error
+        return std::nullopt;
+    }
+    const std::unique_ptr<jsMsgMetaData, Deleter<jsMsgMetaData_Destroy>> meta(raw);
+    JetStreamPosition position;
+    position.stream = meta->Stream != nullptr ? meta->Stream : "";
+    position.stream_sequence = meta->Sequence.Stream;
+    position.consumer_sequence = meta->Sequence.Consumer;
+    position.time = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::nanoseconds(meta->Timestamp)));
+    return position;
 }
 
 void Message::add_header(const std::string& key, const std::string& value) {

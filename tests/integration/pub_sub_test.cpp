@@ -632,6 +632,28 @@ TEST_CASE("sub --stream reads from --new, --since and --start-sequence, and miss
     REQUIRE(from2.exit_code == 0);
     CHECK(seqs(from2.out) == std::vector<long long>{2, 3});
 
+    // --dump names a JetStream message by its stream sequence, as the Go CLI does.
+    const auto dump_dir = dir.path() / "dump";
+    auto dumped = sandbox.natty(with_server(*server,
+                                            {"sub",
+                                             "--stream",
+                                             "EVENTS",
+                                             "--start-sequence",
+                                             "2",
+                                             "--count",
+                                             "2",
+                                             "--dump",
+                                             dump_dir.string()}));
+    REQUIRE(dumped.exit_code == 0);
+    std::vector<std::string> dump_names;
+    for (const auto& entry : std::filesystem::directory_iterator(dump_dir)) {
+        dump_names.push_back(entry.path().filename().string());
+    }
+    std::sort(dump_names.begin(), dump_names.end());
+    CHECK(dump_names == std::vector<std::string>{"2.json", "3.json"});
+    std::ifstream third(dump_dir / "3.json");
+    CHECK(nlohmann::json::parse(third)["data"] == "old3");
+
     // --new skips what is stored; only a message published afterwards arrives.
     auto fresh = start_sub(sandbox, *server, {"--stream", "EVENTS", "--new", "--count", "1", "--json"});
     REQUIRE(sandbox.natty(with_server(*server, {"pub", "-J", "ev.new", "new"})).exit_code == 0);

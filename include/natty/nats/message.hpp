@@ -2,6 +2,9 @@
 
 #include <natty/nats/handle.hpp>
 
+#include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,6 +15,14 @@ namespace natty::nats {
 // Header keys with their values, keys sorted (byte order) and values in arrival order, so
 // output never depends on nats.c's hash order.
 using Headers = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
+// Where a message delivered by a JetStream consumer sits in its stream (from its reply subject).
+struct JetStreamPosition {
+    std::string stream;
+    std::uint64_t stream_sequence = 0;
+    std::uint64_t consumer_sequence = 0;
+    std::chrono::system_clock::time_point time; // when the stream stored it
+};
 
 // An owned natsMsg: received from a subscription or built to be published.
 class Message {
@@ -32,6 +43,8 @@ public:
     std::string header(const char* key) const;
     // Appends a value to a header (keeping earlier values).
     void add_header(const std::string& key, const std::string& value);
+    // The stream position of a JetStream delivery; nullopt for a core NATS message.
+    std::optional<JetStreamPosition> jetstream_position() const;
     // True for the server's "no responders" status reply to a request.
     bool is_no_responders() const { return natsMsg_IsNoResponders(m_msg.get()); }
 
