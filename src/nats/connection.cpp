@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <condition_variable>
 #include <cstring>
 #include <unistd.h>
@@ -277,6 +278,36 @@ void require_readable_files(const Settings& settings) {
     }
 }
 
+// nats.c 3.4 creates its SSL_CTX with SSL_CTX_set_default_verify_paths(), which parses the
+// whole system CA bundle (about 140 certificates, ~35 ms of CPU: most of a TLS command's run)
+// before the CA file natty was given is added. While nats.c creates the context, OpenSSL's
+// default CA file (SSL_CERT_FILE) points at that CA instead: it is loaded either way, the
+// system's hashed certificate directory stays the fallback it was, and the bundle is not
+// parsed. The previous value is restored at once. Options are built on the command thread
+// before its connection exists; nats.c's own threads do not read the environment.
+class DefaultCaFileOverride {
+public:
+    explicit DefaultCaFileOverride(const std::string& ca_file) {
+        if (const char* previous = std::getenv(k_variable); previous != nullptr) {
+            m_previous = previous;
+        }
+        ::setenv(k_variable, ca_file.c_str(), 1);
+    }
+    DefaultCaFileOverride(const DefaultCaFileOverride&) = delete;
+    DefaultCaFileOverride& operator=(const DefaultCaFileOverride&) = delete;
+    ~DefaultCaFileOverride() {
+        if (m_previous) {
+            ::setenv(k_variable, m_previous->c_str(), 1);
+        } else {
+            ::unsetenv(k_variable);
+        }
+    }
+
+private:
+    static constexpr const char* k_variable = "SSL_CERT_FILE";
+    std::optional<std::string> m_previous;
+};
+
 } // namespace
 
 OptionsHandle build_options(const Settings& settings, const ConnectOptions& options,
@@ -314,7 +345,9 @@ OptionsHandle build_options(const Settings& settings, const ConnectOptions& opti
         check(natsOptions_SetNKeyFromSeed(o, public_key.c_str(), v.nkey.c_str()),
               "cannot use NKey seed file " + v.nkey);
     }
+    std::optional<DefaultCaFileOverride> ca_only; // until nats.c has made its TLS context
     if (!v.ca.empty()) {
+        ca_only.emplace(v.ca);
         check(natsOptions_LoadCATrustedCertificates(o, v.ca.c_str()),
               "cannot load CA file " + v.ca);
     }
@@ -330,6 +363,7 @@ OptionsHandle build_options(const Settings& settings, const ConnectOptions& opti
         // connect in plaintext and send the password in clear.
         check(natsOptions_SetSecure(o, true), "enable TLS");
     }
+    ca_only.reset();
     if (const std::string host = common_hostname(urls); !host.empty()) {
         check(natsOptions_SetExpectedHostname(o, host.c_str()), "set TLS host name");
     }

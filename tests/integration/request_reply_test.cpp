@@ -1,4 +1,5 @@
 #include "nats_server.hpp"
+#include "pki.hpp"
 #include "process.hpp"
 #include "sandbox.hpp"
 #include "temp_dir.hpp"
@@ -250,4 +251,39 @@ TEST_CASE("reply --command: a missing program is a service error, and SIGTERM en
     auto answered = sleeping->wait(10s);
     CHECK(answered.exit_code == 1);
     CHECK_THAT(answered.err, Catch::Contains("command exited with status 143"));
+}
+
+TEST_CASE("a TLS connection with --tlsca leaves the environment of reply --command as it was",
+          "[messaging][tls]") {
+    // natty points OpenSSL's SSL_CERT_FILE at the CA while nats.c builds its TLS context (so the
+    // system bundle is not parsed); the user's own value, or its absence, must be back after.
+    TempDir dir;
+    Pki pki = Pki::create(dir.path() / "pki");
+    auto server = NatsServer::start({.tls = TlsConfig{pki.server_cert, pki.server_key, std::nullopt}},
+                                    dir.path() / "s");
+    const std::string url = server->url_for_host("localhost");
+    const std::vector<std::string> tls = {"-s", url, "--tlsca", pki.ca_cert.string()};
+    Sandbox sandbox;
+    const auto run = [&](const std::map<std::string, std::string>& env) {
+        std::vector<std::string> args = tls;
+        for (const std::string arg : {"reply", "svc.env", "--count", "1", "--command",
+                                      "printenv SSL_CERT_FILE"}) {
+            args.push_back(arg);
+        }
+        auto replier = sandbox.spawn_natty(args, RunOptions{.env = env});
+        REQUIRE(replier->wait_for_output("Listening on", 10s, true));
+        std::vector<std::string> request = tls;
+        for (const std::string arg : {"request", "svc.env", "x", "--raw", "--timeout", "5s"}) {
+            request.push_back(arg);
+        }
+        auto answer = sandbox.natty(request);
+        CHECK(replier->wait(10s).exit_code == 0);
+        return answer;
+    };
+    const auto with_value = run({{"SSL_CERT_FILE", "/users/own/bundle.pem"}});
+    CHECK(with_value.exit_code == 0);
+    CHECK(with_value.out == "/users/own/bundle.pem\n");
+    const auto without = run({});
+    CHECK(without.exit_code == 1); // printenv: not set
+    CHECK_THAT(without.err, Catch::Contains("command exited with status 1"));
 }
