@@ -7,8 +7,8 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstdlib>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <unistd.h>
 #include <utility>
@@ -279,7 +279,7 @@ void require_readable_files(const Settings& settings) {
 }
 
 // nats.c 3.4 creates its SSL_CTX with SSL_CTX_set_default_verify_paths(), which parses the
-// whole system CA bundle (about 140 certificates, ~35 ms of CPU: most of a TLS command's run)
+// whole system CA bundle (about 140 certificates, ~30 ms of CPU: most of a TLS command's run)
 // before the CA file natty was given is added. While nats.c creates the context, OpenSSL's
 // default CA file (SSL_CERT_FILE) points at that CA instead: it is loaded either way, the
 // system's hashed certificate directory stays the fallback it was, and the bundle is not
