@@ -4,6 +4,7 @@
 #include <natty/util/atomic_file.hpp>
 #include <natty/util/interrupt.hpp>
 #include <natty/util/redact.hpp>
+#include <natty/util/spawn.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -206,28 +207,21 @@ std::string read_text(const std::filesystem::path& path) {
 // business; SIGTERM (caught by `interrupt`) is passed on to the editor and ends the edit.
 int run_editor(const std::string& editor, const std::filesystem::path& file,
                const InterruptGuard& interrupt, const std::string& name) {
-    // The child inherits natty's handlers until exec: a SIGTERM forwarded to it in that window
-    // would only set a flag in the child and be lost. Both signals stay blocked across fork; the
-    // child restores the defaults before unblocking, so a pending one then ends it.
-    sigset_t stop_signals;
-    sigset_t previous_mask;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    ::pthread_sigmask(SIG_BLOCK, &stop_signals, &previous_mask);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::signal(SIGINT, SIG_DFL);
-        ::signal(SIGTERM, SIG_DFL);
-        ::pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);
-        const std::string script = editor + " \"$1\"";
-        ::execl("/bin/sh", "sh", "-c", script.c_str(), "sh", file.c_str(),
-                static_cast<char*>(nullptr));
-        ::_exit(127);
+    // Spawned rather than forked, so a SIGTERM forwarded at any moment ends the editor.
+    const SpawnAttributes attributes({SIGINT, SIGTERM});
+    // sh -c 'EDITOR "$1"' sh FILE: the editor command may carry its own arguments.
+    std::vector<std::string> args = {"sh", "-c", editor + " \"$1\"", "sh", file.string()};
+    std::vector<char*> argv;
+    for (auto& arg : args) {
+        argv.push_back(arg.data());
     }
-    ::pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);
-    if (pid < 0) {
-        throw Error(ExitCode::failure, "cannot start the editor: fork failed");
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    const int spawn_error =
+        ::posix_spawn(&pid, "/bin/sh", nullptr, attributes.get(), argv.data(), environ);
+    if (spawn_error != 0) {
+        throw Error(ExitCode::failure,
+                    std::string("cannot start the editor: ") + std::strerror(spawn_error));
     }
     int status = 0;
     bool forwarded = false;

@@ -7,13 +7,13 @@
 #include <natty/output/output.hpp>
 #include <natty/util/duration.hpp>
 #include <natty/util/interrupt.hpp>
+#include <natty/util/spawn.hpp>
 #include <natty/util/subject.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,31 +70,18 @@ CommandResult run_command(const std::vector<std::string>& argv,
         throw Error(ExitCode::failure,
                     std::string("cannot run --command: pipe: ") + std::strerror(errno));
     }
-    // posix_spawn rather than fork: natty has library threads, and the spawned child starts with
-    // default SIGINT/SIGTERM/SIGPIPE dispositions and an empty mask, so a SIGTERM forwarded to it
-    // at any moment, even before exec, ends it.
+    // Spawned rather than forked: natty has library threads, and a SIGTERM forwarded to the
+    // command at any moment, even before exec, ends it.
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGINT);
-    sigaddset(&defaults, SIGTERM);
-    sigaddset(&defaults, SIGPIPE);
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
-    sigset_t empty;
-    sigemptyset(&empty);
-    posix_spawnattr_setsigmask(&attributes, &empty);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    const SpawnAttributes attributes({SIGINT, SIGTERM, SIGPIPE});
     pid_t pid = 0;
     const int spawn_error =
-        ::posix_spawnp(&pid, argp[0], &actions, &attributes, argp.data(), envp.data());
+        ::posix_spawnp(&pid, argp[0], &actions, attributes.get(), argp.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
     if (spawn_error != 0) {
         ::close(fds[0]);
         ::close(fds[1]);
