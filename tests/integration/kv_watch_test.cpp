@@ -180,7 +180,8 @@ TEST_CASE("kv watch sees every revision once and in order while another process 
     RunOptions writer = home_options(dir);
     writer.env["NATTY"] = natty_bin();
     writer.env["URL"] = url;
-    writer.timeout = 120s;
+    // 1 100 natty processes: ~13 s in a plain build, ~100 s under ASan on 2 busy cores.
+    writer.timeout = 240s;
     const RunResult w = run({"/bin/sh", "-c", script}, writer);
     INFO("writer stderr: " << w.err);
     REQUIRE(w.exit_code == 0);
