@@ -35,6 +35,7 @@ constexpr std::chrono::seconds k_drain_limit{5};
 struct CommandResult {
     std::string output; // stdout and stderr, interleaved
     int status = 0;     // exit status, or 128+signal
+    std::string spawn_error; // why the command could not be started ("" when it ran)
 };
 
 // Runs argv with the request in its environment, capturing stdout+stderr. Interrupting natty
@@ -86,9 +87,8 @@ CommandResult run_command(const std::vector<std::string>& argv,
         ::close(fds[0]);
         ::close(fds[1]);
         // Answered like a shell would: status 127 and the reason as the output.
-        return CommandResult{"natty: cannot run " + args[0] + ": " + std::strerror(spawn_error)
-                                 + "\n",
-                             127};
+        const std::string reason = std::strerror(spawn_error);
+        return CommandResult{"natty: cannot run " + args[0] + ": " + reason + "\n", 127, reason};
     }
     ::close(fds[1]);
     CommandResult result;
@@ -228,9 +228,14 @@ private:
             }
             const CommandResult result = run_command(argv, subject, msg.data(), interrupt);
             reply.data = result.output;
-            if (result.status != 0) {
+            if (!result.spawn_error.empty()) {
+                m_io.note("[#" + std::to_string(m_handled) + "] cannot run " + argv[0] + ": "
+                          + result.spawn_error + "; check --command and PATH");
+            } else if (result.status != 0) {
                 m_io.note("[#" + std::to_string(m_handled) + "] command " + argv[0]
                           + " exited with status " + std::to_string(result.status));
+            }
+            if (result.status != 0) {
                 reply.headers.emplace_back(
                     "Nats-Service-Error",
                     std::vector<std::string>{"command exited with status "

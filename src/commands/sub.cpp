@@ -298,6 +298,14 @@ void validate(const SubOptions& o) {
     }
 }
 
+// How one message is shown: its number (a matched reply reuses its request's) and, with
+// --stream, where it sits in the stream (read from its reply subject once, here).
+struct Shown {
+    std::uint64_t number = 0;
+    bool matched = false;
+    std::optional<nats::JetStreamPosition> position;
+};
+
 // Prints messages in the chosen shape and keeps the statistics.
 class Printer {
 public:
@@ -336,22 +344,26 @@ public:
         ++stats.messages;
         stats.bytes += msg.data().size();
         m_bytes += msg.data().size();
+        Shown shown{n, matched.has_value(), std::nullopt};
+        if (!m_options.stream.empty() && m_mode != Mode::raw) {
+            shown.position = msg.jetstream_position();
+        }
         errno = 0;
         switch (m_mode) {
         case Mode::human:
-            print_human(item, n, matched.has_value());
+            print_human(item, shown);
             break;
         case Mode::raw:
             print_raw(msg.data());
             break;
         case Mode::json:
-            m_io.out << to_json(item, n, matched.has_value()) << '\n';
+            m_io.out << to_json(item, shown) << '\n';
             break;
         case Mode::dump_stdout:
-            m_io.out << to_json(item, n, matched.has_value()) << '\0';
+            m_io.out << to_json(item, shown) << '\0';
             break;
         case Mode::dump_dir:
-            dump_file(item, n, matched.has_value());
+            dump_file(item, shown);
             break;
         }
         m_io.check_out();
@@ -374,10 +386,10 @@ private:
         return subject.substr(0, m_inbox_prefix.size()) == m_inbox_prefix;
     }
 
-    void print_human(const Received& item, std::uint64_t n, bool matched) {
+    void print_human(const Received& item, const Shown& shown) {
         const nats::Message& msg = item.msg;
         std::ostream& out = m_io.out;
-        out << "[#" << n << ']';
+        out << "[#" << shown.number << ']';
         if (m_options.timestamp) {
             out << " @ " << messaging::stamp_micro(item.time);
         } else if (m_options.delta_time) {
@@ -385,10 +397,13 @@ private:
                 << format_go_duration(std::chrono::duration_cast<std::chrono::microseconds>(
                        item.time - m_previous));
         }
-        if (matched) {
+        if (shown.matched) {
             out << " Matched reply on \"" << msg.subject() << "\"\n";
-        } else if (auto js = jetstream_line(msg)) {
-            out << ' ' << *js << '\n';
+        } else if (const auto& js = shown.position) {
+            out << " Received JetStream message: stream: " << js->stream
+                << " seq: " << output::with_commas(js->stream_sequence)
+                << " / subject: " << msg.subject()
+                << " / time: " << output::rfc3339_nano_utc(js->time) << '\n';
         } else {
             out << " Received on \"" << msg.subject() << '"';
             if (!msg.reply().empty()) {
@@ -418,51 +433,31 @@ private:
         }
     }
 
-    std::optional<std::string> jetstream_line(const nats::Message& msg) const {
-        if (m_options.stream.empty()) {
-            return std::nullopt;
-        }
-        const auto position = msg.jetstream_position();
-        if (!position) {
-            return std::nullopt;
-        }
-        return "Received JetStream message: stream: " + position->stream
-               + " seq: " + output::with_commas(position->stream_sequence) + " / subject: "
-               + std::string(msg.subject()) + " / time: " + output::rfc3339_nano_utc(position->time);
-    }
-
-    std::string to_json(const Received& item, std::uint64_t n, bool matched) const {
-        std::string leading = "\"number\":" + std::to_string(n);
-        if (matched) {
+    std::string to_json(const Received& item, const Shown& shown) const {
+        std::string leading = "\"number\":" + std::to_string(shown.number);
+        if (shown.matched) {
             leading += ",\"matched_reply\":true";
         }
         std::string trailing;
-        if (!m_options.stream.empty()) {
-            if (const auto position = item.msg.jetstream_position()) {
-                trailing = "\"stream\":";
-                messaging::append_json_string(trailing, position->stream);
-                trailing += ",\"stream_seq\":" + std::to_string(position->stream_sequence)
-                            + ",\"stream_time\":\"" + output::rfc3339_nano_utc(position->time)
-                            + "\"";
-            }
+        if (const auto& js = shown.position) {
+            trailing = "\"stream\":";
+            messaging::append_json_string(trailing, js->stream);
+            trailing += ",\"stream_seq\":" + std::to_string(js->stream_sequence)
+                        + ",\"stream_time\":\"" + output::rfc3339_nano_utc(js->time) + "\"";
         }
         return messaging::message_json(item.msg, item.time, leading, trailing);
     }
 
     // One file per message, mode 0600; a symlink in its place is refused (O_NOFOLLOW) and a
     // file that cannot be written completely is removed, never left half-written.
-    void dump_file(const Received& item, std::uint64_t n, bool matched) {
+    void dump_file(const Received& item, const Shown& shown) {
         // As the Go CLI: a JetStream message is named by its stream sequence, so a dump of the
         // same stream range names the same message the same way each time.
-        std::uint64_t number = n;
-        if (!m_options.stream.empty()) {
-            if (const auto position = item.msg.jetstream_position()) {
-                number = position->stream_sequence;
-            }
-        }
-        const std::string name = std::to_string(number) + (matched ? "_reply" : "") + ".json";
+        const std::uint64_t number = shown.position ? shown.position->stream_sequence : shown.number;
+        const std::string name =
+            std::to_string(number) + (shown.matched ? "_reply" : "") + ".json";
         const std::filesystem::path path = std::filesystem::path(m_options.dump) / name;
-        const std::string text = to_json(item, n, matched) + "\n";
+        const std::string text = to_json(item, shown) + "\n";
         const int fd =
             ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0) {

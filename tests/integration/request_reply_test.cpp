@@ -248,6 +248,9 @@ TEST_CASE("reply --command: a missing program is a service error, and SIGTERM en
     auto done = replier->wait(10s);
     CHECK(done.exit_code == 0);
     CHECK_THAT(done.err, Catch::Contains("exited with status 143"));
+    CHECK_THAT(done.err,
+               Catch::Contains("cannot run natty-no-such-program: No such file or directory; "
+                               "check --command and PATH"));
     auto answered = sleeping->wait(10s);
     CHECK(answered.exit_code == 1);
     CHECK_THAT(answered.err, Catch::Contains("command exited with status 143"));
