@@ -1,4 +1,5 @@
 #include <natty/nats/connection.hpp>
+#include <natty/context/connect.hpp>
 #include <natty/nats/nkey.hpp>
 #include <natty/net/probe.hpp>
 #include <natty/util/redact.hpp>
@@ -391,7 +392,8 @@ OptionsHandle build_options(const Settings& settings, const ConnectOptions& opti
 
 Connection::Connection(ConnectionHandle conn, std::unique_ptr<State> state,
                        const Settings& settings)
-    : m_state(std::move(state)), m_conn(std::move(conn)), m_settings(settings) {}
+    : m_state(std::move(state)), m_conn(std::move(conn)), m_settings(settings),
+      m_spec(connect_spec(settings, m_state->reconnect)) {}
 
 Connection::Connection(Connection&&) noexcept = default;
 

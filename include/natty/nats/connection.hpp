@@ -1,6 +1,7 @@
 #pragma once
 
 #include <natty/context/settings.hpp>
+#include <natty/nats/connect_spec.hpp>
 #include <natty/nats/handle.hpp>
 #include <natty/util/duration.hpp>
 
@@ -43,6 +44,8 @@ public:
 
     natsConnection* get() const { return m_conn.get(); }
     const Settings& settings() const { return m_settings; }
+    // What this connection was opened with (timeout, JetStream domain, inbox prefix, ...).
+    const ConnectSpec& spec() const { return m_spec; }
 
     // PING/PONG bounded by `timeout`; returns the round-trip time.
     Duration flush(Duration timeout);
@@ -67,6 +70,7 @@ private:
     std::unique_ptr<State> m_state; // declared first: callbacks may use it until m_conn is gone
     ConnectionHandle m_conn;
     Settings m_settings;
+    ConnectSpec m_spec;
 };
 
 // Builds nats.c options from settings (exposed for tests). TLS is forced on when required.
