@@ -1,6 +1,37 @@
 #include <natty/nats/error.hpp>
 
+extern "C" {
+// Exported by libnats but declared only in its internal err.h.
+void nats_clearLastError(void);
+}
+
 namespace natty::nats {
+
+void clear_last_error() {
+    nats_clearLastError();
+}
+
+bool NatsError::not_found() const {
+    return m_status == NATS_NOT_FOUND;
+}
+
+bool NatsError::timed_out() const {
+    return m_status == NATS_TIMEOUT;
+}
+
+bool NatsError::no_responders() const {
+    return m_status == NATS_NO_RESPONDERS;
+}
+
+bool NatsError::not_permitted() const {
+    return m_status == NATS_NOT_PERMITTED;
+}
+
+bool NatsError::connection_lost() const {
+    return m_status == NATS_CONNECTION_CLOSED || m_status == NATS_CONNECTION_DISCONNECTED
+           || m_status == NATS_STALE_CONNECTION || m_status == NATS_NO_SERVER;
+}
+
 std::string describe(natsStatus status, std::string_view what, const std::string& detail) {
     std::string message(what);
     std::string reason = natsStatus_GetText(status);

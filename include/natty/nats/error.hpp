@@ -17,12 +17,24 @@ public:
 
     natsStatus status() const { return m_status; }
 
+    // What went wrong, for callers outside this layer (they never name nats.c's statuses).
+    bool not_found() const;
+    bool timed_out() const;
+    bool no_responders() const;
+    bool not_permitted() const;
+    // The connection is gone: closed, disconnected, stale or no server left to try.
+    bool connection_lost() const;
+
 private:
     natsStatus m_status;
 };
 
 // The exit code a nats.c status maps to.
 ExitCode exit_code_for(natsStatus status);
+
+// Forgets this thread's nats.c error, so a later last_error_detail() cannot report an error
+// that was already handled. (nats_GetLastError only reads it; nats.c exports the reset.)
+void clear_last_error();
 
 // nats.c's last error text for this thread without the "(file.c:123): " location prefix.
 std::string last_error_detail(natsStatus status);
