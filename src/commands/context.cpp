@@ -1,4 +1,5 @@
 #include <natty/commands/context.hpp>
+#include <natty/diagnose/connect.hpp>
 #include <natty/error.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/atomic_file.hpp>
@@ -58,9 +59,9 @@ ConnectCheck try_connect(Runtime& runtime, const Settings& settings) {
     ConnectCheck result;
     try {
         const auto start = std::chrono::steady_clock::now();
-        nats::ConnectOptions options;
-        options.notify = [&runtime](const std::string& line) { runtime.io().note(line); };
-        auto conn = nats::Connection::connect(settings, options);
+        auto conn = diagnose::connect(settings, false, [&runtime](const std::string& line) {
+            runtime.io().note(line);
+        });
         conn.flush(settings.timeout);
         result.ok = true;
         result.message = "OK, connected to " + conn.connected_url() + " in " +

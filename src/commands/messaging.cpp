@@ -106,7 +106,7 @@ void raise_async_error(nats::Connection& connection, const std::string& what) {
 
 void flush_and_raise(nats::Connection& connection, const std::string& what) {
     try {
-        connection.flush(connection.settings().timeout);
+        connection.flush(connection.spec().timeout);
     } catch (const nats::NatsError&) {
         raise_async_error(connection, what);
         raise_if_closed(connection, what);

@@ -379,7 +379,7 @@ void run_reply(const ReplyOptions& options, Runtime& runtime) {
             }
         }
     }
-    connection.flush(connection.settings().timeout);
+    connection.flush(connection.spec().timeout);
     io.note("Answered " + output::count_of(replier.handled(), "request"));
 }
 

@@ -113,7 +113,7 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
 
     const std::string inbox = messaging::new_inbox(messaging::inbox_prefix(runtime.settings()));
     auto connection = runtime.connect();
-    const Duration timeout = connection.settings().timeout;
+    const Duration timeout = connection.spec().timeout;
     const std::int64_t max_payload = connection.max_payload();
     auto sub = nats::Subscription::subscribe(connection, inbox + ".*");
     sub.set_pending_limits(65536, 256 * 1024 * 1024);

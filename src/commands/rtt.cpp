@@ -1,8 +1,8 @@
 #include <natty/commands/rtt.hpp>
 #include <natty/error.hpp>
+#include <natty/context/connect.hpp>
+#include <natty/diagnose/connect.hpp>
 #include <natty/nats/connection.hpp>
-#include <natty/nats/error.hpp>
-#include <natty/nats/handle.hpp>
 #include <natty/net/probe.hpp>
 #include <natty/net/socket.hpp>
 #include <natty/output/output.hpp>
@@ -80,17 +80,16 @@ std::vector<std::string> resolve(const ServerUrl& url, std::string& error) {
 // as the port refuses), the second is a connect failure (4), not a timeout on a connection (8).
 void connect_failed(const Settings& settings,
                     const ServerUrl& one,
-                    natsStatus status,
+                    const nats::ConnectError& failure,
                     Target& target) {
-    const std::string detail = nats::last_error_detail(status);
-    if (status == NATS_TIMEOUT) {
+    if (failure.timed_out()) {
         target.error_code = ExitCode::connect;
         target.error = "cannot connect: timed out after " + format_go_duration(settings.timeout);
         return;
     }
-    target.error_code = nats::exit_code_for(status);
-    target.error = nats::describe(status, "cannot connect", detail);
-    if (status == NATS_NO_SERVER) {
+    target.error_code = failure.code();
+    target.error = "cannot connect: " + failure.reason();
+    if (failure.no_server()) {
         net::ProbeOptions options;
         options.timeout = settings.timeout;
         const auto probe = net::probe(one, options);
@@ -108,26 +107,17 @@ void measure(const Settings& settings, const ServerUrl& url, long iterations, Ta
     target.time = now_rfc3339();
     Settings single = settings;
     single.values.url = one.str();
+    nats::ConnectSpec spec = connect_spec(single, false);
+    if (!url.host_is_ip()) {
+        spec.expected_hostname = url.host;
+    }
     try {
-        auto options = nats::build_options(single, nats::ConnectOptions{}, nullptr);
-        if (!url.host_is_ip()) {
-            nats::check(natsOptions_SetExpectedHostname(options.get(), url.host.c_str()),
-                        "set TLS host name");
-        }
-        natsConnection* raw = nullptr;
-        const natsStatus status = natsConnection_Connect(&raw, options.get());
-        const nats::ConnectionHandle conn(raw);
-        if (status != NATS_OK) {
-            connect_failed(settings, one, status, target);
-            return;
-        }
+        auto connection = nats::Connection::connect(spec);
         for (long i = 0; i < iterations; ++i) {
-            const auto start = Clock::now();
-            nats::check(natsConnection_FlushTimeout(conn.get(), to_millis(settings.timeout)),
-                        "PING/PONG");
-            target.samples.push_back(Clock::now() - start);
+            target.samples.push_back(connection.flush(settings.timeout));
         }
-        natsConnection_Close(conn.get());
+    } catch (const nats::ConnectError& failure) {
+        connect_failed(settings, one, failure, target);
     } catch (const Error& e) {
         target.error_code = e.code();
         target.error = e.what();
@@ -152,6 +142,7 @@ std::string micros(Duration d) {
 void run_rtt(const RttOptions& options, Runtime& runtime) {
     const long iterations = parse_iterations(options.iterations);
     const Settings& settings = runtime.settings();
+    diagnose::require_readable_files(settings);
     std::vector<UrlReport> reports;
     for (const auto& url : settings.servers()) {
         UrlReport report;

@@ -1,4 +1,5 @@
 #include <natty/commands/runtime.hpp>
+#include <natty/diagnose/connect.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -23,10 +24,8 @@ const Settings& Runtime::settings() {
 }
 
 nats::Connection Runtime::connect(bool reconnect) {
-    nats::ConnectOptions options;
-    options.reconnect = reconnect;
-    options.notify = [this](const std::string& line) { m_io.note(line); };
-    return nats::Connection::connect(settings(), options);
+    return diagnose::connect(
+        settings(), reconnect, [this](const std::string& line) { m_io.note(line); });
 }
 
 void setup_connection_flags(CLI::App& app, ConnectionFlags& flags) {

@@ -1,7 +1,7 @@
 #pragma once
 
-#include <natty/context/settings.hpp>
 #include <natty/nats/connect_spec.hpp>
+#include <natty/nats/error.hpp>
 #include <natty/nats/handle.hpp>
 #include <natty/util/duration.hpp>
 
@@ -17,33 +17,48 @@ namespace natty::nats {
 // Receives connection events from nats.c threads: disconnects, reconnects, async errors.
 using EventSink = std::function<void(const std::string& line)>;
 
-struct ConnectOptions {
-    // Long-running commands (sub, kv watch) reconnect forever; one-shot commands fail fast.
-    bool reconnect = false;
-    // Where to report disconnect/reconnect/async-error notices (stderr in the CLI).
-    EventSink notify;
-};
-
 // An asynchronous error nats.c reported through its error handler (permission violations,
 // slow consumers): nats.c's publish and flush return OK for these.
 struct AsyncError {
     natsStatus status = NATS_OK;
     std::string text;
+
+    bool not_permitted() const { return status == NATS_NOT_PERMITTED; }
+};
+
+// A connect that failed, as nats.c reported it. This layer does not explain it: the diagnose
+// layer, which knows where each setting came from and can probe the server, does.
+class ConnectError : public NatsError {
+public:
+    ConnectError(natsStatus status, std::string detail, Duration elapsed);
+
+    // nats.c's detail, or else its status text ("No server available for connection").
+    const std::string& reason() const { return m_reason; }
+    // How long the attempt took, so a diagnosis can keep within what is left of the timeout.
+    Duration elapsed() const { return m_elapsed; }
+
+    bool auth_failed() const;   // the server rejected the credentials
+    bool tls_wanted() const;    // TLS is required here but the server does not offer it
+    bool tls_failed() const;    // handshake or certificate verification failed
+    bool no_server() const;     // no server could be reached (refused, unresolvable, ...)
+
+private:
+    std::string m_reason;
+    Duration m_elapsed;
 };
 
 // An open connection. Owns the natsConnection and the state its callbacks write to.
 class Connection {
 public:
-    // Connects using the settings; on failure throws natty::Error with a diagnosed reason
-    // (refused, timed out, authorization, TLS verification with certificate details).
-    static Connection connect(const Settings& settings, ConnectOptions options = {});
+    // Connects as the spec says; `notify` receives disconnect/reconnect/trace notices (stderr
+    // in the CLI). Throws ConnectError when nats.c cannot connect, Error for unusable options.
+    static Connection connect(const ConnectSpec& spec, EventSink notify = {});
 
     Connection(Connection&&) noexcept;
     Connection& operator=(Connection&&) = delete;
     ~Connection();
 
     natsConnection* get() const { return m_conn.get(); }
-    const Settings& settings() const { return m_settings; }
     // What this connection was opened with (timeout, JetStream domain, inbox prefix, ...).
     const ConnectSpec& spec() const { return m_spec; }
 
@@ -65,16 +80,14 @@ public:
     struct State;
 
 private:
-    Connection(ConnectionHandle conn, std::unique_ptr<State> state, const Settings& settings);
+    Connection(ConnectionHandle conn, std::unique_ptr<State> state, ConnectSpec spec);
 
     std::unique_ptr<State> m_state; // declared first: callbacks may use it until m_conn is gone
     ConnectionHandle m_conn;
-    Settings m_settings;
     ConnectSpec m_spec;
 };
 
-// Builds nats.c options from settings (exposed for tests). TLS is forced on when required.
-OptionsHandle build_options(const Settings& settings, const ConnectOptions& options,
-                            Connection::State* state);
+// Builds nats.c options from the spec (exposed for tests). TLS is forced on when required.
+OptionsHandle build_options(const ConnectSpec& spec, Connection::State* state);
 
 } // namespace natty::nats
