@@ -153,6 +153,8 @@ void show(Runtime& runtime, const Settings& settings, const ContextShowOptions& 
     }
 }
 
+} // namespace
+
 void show_context(Runtime& runtime, const std::string& name) {
     render_settings(runtime, context_only_settings(runtime, selection_of(runtime, name)), false,
                     nullptr);
@@ -169,136 +171,6 @@ void require_valid(const ContextData& data, Runtime& runtime, const std::string&
                           "nothing was saved; fix the values and run the command again");
     }
 }
-
-// A private temp directory removed with everything in it when the scope ends.
-class PrivateTempDir {
-public:
-    explicit PrivateTempDir(const Environment& env) {
-        std::string base = env.get("TMPDIR");
-        if (base.empty()) {
-            base = "/tmp";
-        }
-        std::string pattern = base + "/natty-edit-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            throw Error(ExitCode::failure, "cannot create a temp directory in " + base);
-        }
-        m_path = pattern;
-    }
-    PrivateTempDir(const PrivateTempDir&) = delete;
-    PrivateTempDir& operator=(const PrivateTempDir&) = delete;
-    ~PrivateTempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(m_path, ec);
-    }
-    const std::filesystem::path& path() const { return m_path; }
-
-private:
-    std::filesystem::path m_path;
-};
-
-std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    return buf.str();
-}
-
-// Runs `$EDITOR file` with the terminal and returns its exit status. natty always outlives the
-// editor, so the caller can remove the private copy: Ctrl-C reaches the editor too and is its
-// business; SIGTERM (caught by `interrupt`) is passed on to the editor and ends the edit.
-int run_editor(const std::string& editor, const std::filesystem::path& file,
-               const InterruptGuard& interrupt, const std::string& name) {
-    // Spawned rather than forked, so a SIGTERM forwarded at any moment ends the editor.
-    const SpawnAttributes attributes({SIGINT, SIGTERM});
-    // sh -c 'EDITOR "$1"' sh FILE: the editor command may carry its own arguments.
-    std::vector<std::string> args = {"sh", "-c", editor + " \"$1\"", "sh", file.string()};
-    std::vector<char*> argv;
-    for (auto& arg : args) {
-        argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    const int spawn_error =
-        ::posix_spawn(&pid, "/bin/sh", nullptr, attributes.get(), argv.data(), environ);
-    if (spawn_error != 0) {
-        throw Error(ExitCode::failure,
-                    std::string("cannot start the editor: ") + std::strerror(spawn_error));
-    }
-    int status = 0;
-    bool forwarded = false;
-    // Polled rather than blocking in waitpid, so a signal that arrives just before the wait
-    // is not missed.
-    for (;;) {
-        const pid_t done = ::waitpid(pid, &status, WNOHANG);
-        if (done == pid) {
-            break;
-        }
-        if (done < 0 && errno != EINTR) {
-            throw Error(ExitCode::failure, std::string("cannot wait for the editor: ") +
-                                               std::strerror(errno));
-        }
-        if (interrupt.signal_number() == SIGTERM && !forwarded) {
-            ::kill(pid, SIGTERM);
-            forwarded = true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (interrupt.signal_number() == SIGTERM || (interrupt.requested() && code != 0)) {
-        throw Error(ExitCode::interrupted,
-                    "context edit interrupted; context \"" + name + "\" is unchanged");
-    }
-    return code;
-}
-
-// The Go CLI resolves these in secrets and file settings when it connects (1Password, nsc,
-// environment variables, inline data, files); natty would take them literally.
-std::optional<std::string_view> go_resolver_scheme(std::string_view value) {
-    for (std::string_view scheme : {"op://", "nsc://", "env://", "data:", "file://"}) {
-        if (value.rfind(scheme, 0) == 0) {
-            return scheme;
-        }
-    }
-    return std::nullopt;
-}
-
-ContextData import_go_context(const nlohmann::json& doc, const std::string& name, Runtime& runtime) {
-    ContextData data;
-    for (const auto& field : context_fields()) {
-        const auto it = doc.find(std::string(field.key));
-        if (it == doc.end() || !it->is_string()) {
-            continue;
-        }
-        std::string value = it->get<std::string>();
-        const auto scheme = field.secret || field.path ? go_resolver_scheme(value) : std::nullopt;
-        if (scheme == "file://" && field.path) {
-            value.erase(0, scheme->size());
-        } else if (scheme) {
-            runtime.io().note("natty: warning: context \"" + name + "\": \"" +
-                              std::string(field.key) + "\" uses the Go CLI's " +
-                              std::string(*scheme) + " resolver, which natty does not support; "
-                              "not imported (set it with `natty context save " + name + " " +
-                              std::string(field.flag) + " ...`)");
-            continue;
-        }
-        data.*field.member = value;
-    }
-    for (const char* unsupported :
-         {"nsc", "user_jwt", "user_seed", "socks_proxy", "jetstream_event_prefix"}) {
-        const auto it = doc.find(unsupported);
-        if (it != doc.end() && it->is_string() && !it->get<std::string>().empty()) {
-            runtime.io().note("natty: warning: context \"" + name + "\": \"" + unsupported +
-                              "\" is not supported by natty and was not imported");
-        }
-    }
-    if (doc.value("tls_first", false)) {
-        runtime.io().note("natty: warning: context \"" + name +
-                          "\": tls_first is not supported by nats.c 3.4 and was not imported");
-    }
-    return data;
-}
-
-} // namespace
 
 void run_context_save(const ContextSaveOptions& options, Runtime& runtime) {
     validate_context_name(options.name);
@@ -470,56 +342,6 @@ void run_context_copy(const ContextCopyOptions& options, Runtime& runtime) {
     show_context(runtime, options.destination);
 }
 
-void run_context_edit(const std::string& name, Runtime& runtime) {
-    validate_context_name(name);
-    auto& store = runtime.store();
-    std::string editor = runtime.env().get("VISUAL");
-    if (editor.empty()) {
-        editor = runtime.env().get("EDITOR");
-    }
-    if (editor.empty()) {
-        throw ConfigError("no editor: set EDITOR (or VISUAL)",
-                          "or change fields without an editor: `natty context save " + name +
-                              " --server URL ...` merges into the existing context");
-    }
-    const bool existed = store.exists(name);
-    std::string original;
-    if (existed) {
-        original = read_text(store.path_of(name));
-    } else {
-        original = "# new natty context \"" + name +
-                   "\"; keys: description, url, user, password, token, creds, nkey, cert, key, "
-                   "ca, inbox_prefix, jetstream_domain, jetstream_api_prefix\nurl = \"" +
-                   std::string(k_default_server) + "\"\n";
-    }
-    // Installed before the private copy exists and removed after it is gone.
-    const InterruptGuard interrupt;
-    PrivateTempDir temp(runtime.env());
-    const auto file = temp.path() / (name + ".toml");
-    write_file_atomic(file, original, 0600);
-    const int status = run_editor(editor, file, interrupt, name);
-    if (status != 0) {
-        throw Error(ExitCode::failure, "the editor exited with status " + std::to_string(status) +
-                                           "; context \"" + name + "\" is unchanged");
-    }
-    const std::string edited = read_text(file);
-    if (edited == original && existed) {
-        runtime.io().out << "Context \"" << name << "\" is unchanged\n";
-        return;
-    }
-    ContextData data;
-    try {
-        data = parse_context_toml(edited, name + ".toml (edited copy)");
-    } catch (const ConfigError& e) {
-        throw ConfigError(std::string(e.what()) + "; context \"" + name + "\" is unchanged",
-                          "run `natty context edit " + name + "` again to fix it");
-    }
-    require_valid(data, runtime, name);
-    store.save(name, data);
-    runtime.io().out << "Saved context \"" << name << "\"\n\n";
-    show_context(runtime, name);
-}
-
 void run_context_validate(const ContextValidateOptions& options, Runtime& runtime) {
     auto& store = runtime.store();
     std::vector<std::string> names;
@@ -567,60 +389,6 @@ void run_context_validate(const ContextValidateOptions& options, Runtime& runtim
         throw Error(code, "validation failed for " + std::to_string(failures) + " of " +
                               std::to_string(names.size()) + " contexts");
     }
-}
-
-void run_context_import(const ContextImportOptions& options, Runtime& runtime) {
-    std::filesystem::path from = options.from;
-    if (from.empty()) {
-        from = ContextStore::default_root(runtime.env()).parent_path() / "nats" / "context";
-    }
-    std::error_code ec;
-    if (!std::filesystem::is_directory(from, ec)) {
-        throw ConfigError("no Go CLI contexts found: " + from.string() + " is not a directory",
-                          "point --from at the directory holding the nats CLI's *.json contexts");
-    }
-    std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(from, ec)) {
-        if (entry.path().extension() == ".json") {
-            files.push_back(entry.path());
-        }
-    }
-    std::sort(files.begin(), files.end());
-    auto& store = runtime.store();
-    int imported = 0;
-    int skipped = 0;
-    for (const auto& file : files) {
-        const std::string name = file.stem().string();
-        if (!options.names.empty() &&
-            std::find(options.names.begin(), options.names.end(), name) == options.names.end()) {
-            continue;
-        }
-        try {
-            validate_context_name(name);
-        } catch (const UsageError& e) {
-            runtime.io().note("natty: warning: skipped " + file.string() + ": " + e.what());
-            ++skipped;
-            continue;
-        }
-        if (store.exists(name) && !options.force) {
-            runtime.io().note("natty: warning: skipped \"" + name +
-                              "\": a natty context with that name exists (use --force)");
-            ++skipped;
-            continue;
-        }
-        const auto doc = nlohmann::json::parse(read_text(file), nullptr, false);
-        if (!doc.is_object()) {
-            runtime.io().note("natty: warning: skipped " + file.string() + ": not valid JSON");
-            ++skipped;
-            continue;
-        }
-        store.save(name, import_go_context(doc, name, runtime));
-        runtime.io().out << "Imported \"" << name << "\" from " << file.string() << "\n";
-        ++imported;
-    }
-    runtime.io().out << "Imported " << imported << " context" << (imported == 1 ? "" : "s")
-                     << (skipped > 0 ? ", skipped " + std::to_string(skipped) : "") << "\n";
-    runtime.io().flush_out();
 }
 
 void setup_context(CLI::App& app, Runtime& runtime) {

@@ -13,22 +13,7 @@
 namespace natty {
 namespace {
 
-constexpr std::uintmax_t k_max_context_bytes = 1 << 20;
-
-std::string read_all(const std::filesystem::path& path) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(path, ec);
-    if (!ec && size > k_max_context_bytes) {
-        throw ConfigError(path.string() + ": file is larger than 1 MiB, not a context file");
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw ConfigError("cannot read " + path.string() + ": " + std::strerror(errno));
-    }
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    return buf.str();
-}
+constexpr std::size_t k_max_context_bytes = 1 << 20;
 
 std::string trim(std::string s) {
     const auto not_space = [](unsigned char c) { return std::isspace(c) == 0; };
@@ -47,6 +32,26 @@ bool valid_name(std::string_view name) {
 }
 
 } // namespace
+
+std::string read_context_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw ConfigError("cannot read " + path.string() + ": " + std::strerror(errno));
+    }
+    // Bounded by what is read, not by the size the file claims (a FIFO or device has none).
+    std::string text;
+    char chunk[16384];
+    while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+        text.append(chunk, static_cast<std::size_t>(in.gcount()));
+        if (text.size() > k_max_context_bytes) {
+            throw ConfigError(path.string() + ": file is larger than 1 MiB, not a context file");
+        }
+    }
+    if (in.bad()) {
+        throw ConfigError("cannot read " + path.string() + ": " + std::strerror(errno));
+    }
+    return text;
+}
 
 ContextStore::ContextStore(std::filesystem::path root, Warn warn)
     : m_root(std::move(root)), m_warn(std::move(warn)) {}
@@ -130,7 +135,7 @@ ContextData ContextStore::load_file(const std::filesystem::path& path) const {
         m_warn("warning: " + path.string() + " is readable by others (mode " + mode +
                "); run `chmod 600 " + path.string() + "` (natty fixes it on the next save)");
     }
-    return parse_context_toml(read_all(path), path.string());
+    return parse_context_toml(read_context_file(path), path.string());
 }
 
 void ContextStore::save(std::string_view name, const ContextData& data) {
@@ -157,7 +162,7 @@ std::optional<std::string> ContextStore::read_pointer(const std::filesystem::pat
     if (!std::filesystem::exists(file, ec)) {
         return std::nullopt;
     }
-    std::string name = trim(read_all(file));
+    std::string name = trim(read_context_file(file));
     if (name.empty()) {
         return std::nullopt;
     }

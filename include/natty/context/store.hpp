@@ -12,6 +12,10 @@ namespace natty {
 
 class Environment;
 
+// Reads a file of context size (at most 1 MiB: contexts, the Go CLI's JSON contexts, an edited
+// copy); throws ConfigError naming the file when it cannot be read or is larger.
+std::string read_context_file(const std::filesystem::path& path);
+
 // The context files under one root (normally $XDG_CONFIG_HOME/natty):
 //   context/<name>.toml, context.txt (selected), previous-context.txt (previously selected).
 // Directories are 0700 and files 0600; every write is atomic and never follows a symlink.
