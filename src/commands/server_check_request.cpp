@@ -4,8 +4,7 @@
 #include "server_check.hpp"
 
 #include <natty/nats/error.hpp>
-#include <natty/nats/handle.hpp>
-#include <natty/nats/message.hpp>
+#include <natty/nats/request.hpp>
 #include <natty/util/subject.hpp>
 
 #include <regex>
@@ -36,6 +35,24 @@ std::optional<std::regex> validate_request_flags(const RequestCheckOptions& opti
     return pattern;
 }
 
+// The critical message of a request that got no reply.
+std::string request_failure(const nats::NatsError& e,
+                            const std::string& subject,
+                            nats::Connection& conn,
+                            Duration timeout) {
+    if (e.no_responders()) {
+        return "no responders on " + subject;
+    }
+    if (e.timed_out()) {
+        std::string text = "no response on " + subject + " within " + format_go_duration(timeout);
+        if (auto err = conn.take_async_error()) {
+            text += ": " + err->text;
+        }
+        return text;
+    }
+    return e.what(); // "request to <subject> failed: <reason>"
+}
+
 void check_request(const RequestCheckOptions& options, Runtime& runtime, CheckResult& result) {
     const auto warn =
         server_check::duration_threshold(options.response_warn, "--response-warn", result);
@@ -56,34 +73,15 @@ void check_request(const RequestCheckOptions& options, Runtime& runtime, CheckRe
         return;
     }
     const auto start = server_check::Clock::now();
-    natsMsg* raw = nullptr;
-    const natsStatus status = natsConnection_Request(&raw,
-                                                     conn->get(),
-                                                     options.subject.c_str(),
-                                                     options.payload.data(),
-                                                     static_cast<int>(options.payload.size()),
-                                                     to_millis(settings->timeout));
+    std::optional<nats::Message> reply;
+    try {
+        reply.emplace(nats::request(*conn, options.subject, options.payload, settings->timeout));
+    } catch (const nats::NatsError& e) {
+        result.critical(request_failure(e, options.subject, *conn, settings->timeout));
+        return;
+    }
     const Duration elapsed = server_check::Clock::now() - start;
-    const nats::Message reply{nats::MessageHandle(raw)};
-    if (status == NATS_NO_RESPONDERS) {
-        result.critical("no responders on " + options.subject);
-        return;
-    }
-    if (status == NATS_TIMEOUT) {
-        std::string text = "no response on " + options.subject + " within "
-                           + format_go_duration(settings->timeout);
-        if (auto err = conn->take_async_error()) {
-            text += ": " + err->text;
-        }
-        result.critical(text);
-        return;
-    }
-    if (status != NATS_OK) {
-        result.critical(nats::describe(
-            status, "request to " + options.subject + " failed", nats::last_error_detail(status)));
-        return;
-    }
-    const std::string_view body = reply.data();
+    const std::string_view body = reply->data();
     if (pattern && !std::regex_search(body.begin(), body.end(), *pattern)) {
         result.critical("response does not match regular expression " + options.match_payload);
     } else {
