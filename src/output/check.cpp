@@ -46,7 +46,8 @@ std::string metric_name(std::string_view text) {
     return name;
 }
 
-// Label values keep everything but '"' (the Go CLI maps it to '.'), '\\' and newlines.
+// Label values keep everything but '"', '\\' and newlines, which become '.' (the Go CLI maps
+// '"' so).
 std::string label_value(std::string_view text) {
     std::string value;
     for (const char c : text) {

@@ -769,6 +769,47 @@ TEST_CASE("check request talks to a real responder and checks its reply", "[chec
     CHECK(contains(subject.out, "invalid --subject \"svc ping\": it contains a space"));
 }
 
+namespace {
+
+// Takes every request and never replies.
+void ignore(natsConnection* /*nc*/, natsSubscription* /*sub*/, natsMsg* raw, void* /*closure*/) {
+    const nn::MessageHandle msg(raw);
+}
+
+} // namespace
+
+TEST_CASE("check request without a reply is CRITICAL naming the timeout and a denied publish",
+          "[check][request]") {
+    TempDir dir;
+    auto server = NatsServer::start(
+        ServerOptions{.users = {{"svc", "svc-pw", {}, {}},
+                                {"inbox", "inbox-pw", {"_INBOX.>"}, {"_INBOX.>"}}}},
+        dir.path());
+    auto nc =
+        connect_raw("nats://svc:svc-pw@" + server->url().substr(std::string("nats://").size()));
+    natsSubscription* raw_sub = nullptr;
+    REQUIRE(natsConnection_Subscribe(&raw_sub, nc.get(), "svc.silent", ignore, nullptr) == NATS_OK);
+    const nn::SubscriptionHandle sub(raw_sub);
+    REQUIRE(natsConnection_FlushTimeout(nc.get(), 2000) == NATS_OK);
+
+    Sandbox sandbox;
+    const std::vector<std::string> request = {
+        "--timeout", "1s", "server", "check", "request", "--subject", "svc.silent"};
+    const auto silent = check(
+        sandbox, concat({"-s", server->url(), "--user", "svc", "--password", "svc-pw"}, request));
+    CHECK(silent.exit_code == k_critical);
+    CHECK(silent.out == "CRITICAL Request Crit:no response on svc.silent within 1s\n");
+
+    const auto denied =
+        check(sandbox,
+              concat({"-s", server->url(), "--user", "inbox", "--password", "inbox-pw"}, request));
+    INFO(denied.out);
+    CHECK(denied.exit_code == k_critical);
+    CHECK(matches(denied.out,
+                  "^CRITICAL Request Crit:no response on svc\\.silent within 1s: "
+                  "Permissions Violation for Publish to .*svc\\.silent.*\n$"));
+}
+
 TEST_CASE("server tls shows the verified chain, JSON and PEM, and flags expiry",
           "[tls][server-tls]") {
     Sandbox sandbox;

@@ -55,8 +55,8 @@ struct ServerTlsOptions {
 // Registers `natty server check ...` and `natty server tls`.
 void setup_server(CLI::App& app, Runtime& runtime);
 
-// Each check renders its result and ends with the Nagios exit code (via an Error with an empty
-// message, which run_cli does not print).
+// Each check renders its result and ends with the Nagios exit code: 0 by returning, else by
+// throwing SilentExit, which run_cli does not print.
 void run_check_connection(const ConnectionCheckOptions& options, Runtime& runtime);
 void run_check_kv(const KvCheckOptions& options, Runtime& runtime);
 void run_check_jetstream(const JetStreamCheckOptions& options, Runtime& runtime);

@@ -93,6 +93,7 @@ std::optional<CheckFormat> parse_check_format(std::string_view text);
 // `OK Connection OK:... | perfdata` (Unknown: before Crit: before Warn: before OK:), newline.
 std::string render_nagios(const CheckResult& result);
 // {"status","check_suite","check_name","unknown"?,"critical"?,"warning"?,"ok"?,"perf_data":[...]}
+// plus the result's extras (e.g. "failed_phase").
 nlohmann::json render_json(const CheckResult& result);
 // Prometheus text exposition: one gauge per perfdata item plus <ns>_<suite>_status_code.
 std::string render_prometheus(const CheckResult& result, std::string_view name_space);
