@@ -30,8 +30,8 @@ public:
                                        Handler on_message,
                                        Completion on_complete);
 
-    // Creates a nats.c subscription that calls `deliver(closure)`-style callbacks and returns
-    // it or throws; for other kinds of subscribe in this layer (see consumer.hpp).
+    // For other kinds of subscribe in this layer (see consumer.hpp): `create` makes the nats.c
+    // subscription with the given message callback and closure, returning it or throwing.
     using Create = std::function<SubscriptionHandle(natsMsgHandler deliver, void* closure)>;
     static AsyncSubscription create(const std::string& subject,
                                     const Create& create,
@@ -39,7 +39,8 @@ public:
                                     Completion on_complete);
 
     AsyncSubscription(AsyncSubscription&&) noexcept = default;
-    AsyncSubscription& operator=(AsyncSubscription&&) noexcept = default;
+    // Not assignable: the subscription assigned over would stay attached to its handler.
+    AsyncSubscription& operator=(AsyncSubscription&&) = delete;
     AsyncSubscription(const AsyncSubscription&) = delete;
     AsyncSubscription& operator=(const AsyncSubscription&) = delete;
     // Waits for a handler call in progress to return, then makes sure neither the handler nor
