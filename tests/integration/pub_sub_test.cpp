@@ -6,12 +6,20 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -29,6 +37,104 @@ start_sub(const Sandbox& sandbox, const NatsServer& server, std::vector<std::str
     REQUIRE(child->wait_for_output("Subscribing", 10s, true));
     return child;
 }
+
+// natty with stdout and stderr on a pseudo-terminal whose other end the test reads, so natty
+// sees a terminal (isatty) without script(1). stdin is /dev/null.
+class PtyChild {
+public:
+    PtyChild(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+        m_master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (m_master < 0 || ::grantpt(m_master) != 0 || ::unlockpt(m_master) != 0) {
+            throw std::runtime_error(std::string("cannot open a pseudo-terminal: ")
+                                     + std::strerror(errno));
+        }
+        const char* name = ::ptsname(m_master);
+        const int slave = name == nullptr ? -1 : ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0) {
+            throw std::runtime_error(std::string("cannot open the pseudo-terminal's slave: ")
+                                     + std::strerror(errno));
+        }
+        detail::ExecSpec spec{argv, detail::child_env(env), std::nullopt};
+        try {
+            m_pid = detail::fork_exec(spec, -1, slave, slave);
+        } catch (...) {
+            ::close(slave);
+            throw;
+        }
+        ::close(slave); // the child holds the only copy: its exit ends the output
+    }
+    PtyChild(const PtyChild&) = delete;
+    PtyChild& operator=(const PtyChild&) = delete;
+    ~PtyChild() {
+        if (m_pid > 0) {
+            ::kill(-m_pid, SIGKILL);
+            int status = 0;
+            ::waitpid(m_pid, &status, 0);
+        }
+        ::close(m_master);
+    }
+
+    // Reads until `needle` has been written, the terminal closes or `timeout` is up.
+    bool read_until(const std::string& needle, std::chrono::milliseconds timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!contains(m_out, needle)) {
+            if (!read_some(deadline)) {
+                return contains(m_out, needle);
+            }
+        }
+        return true;
+    }
+
+    // Reads everything to the end and reaps the child: its exit code, or -1 when it did not
+    // finish within `timeout` (it is then killed).
+    int wait(std::chrono::milliseconds timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (read_some(deadline)) {
+        }
+        int status = 0;
+        while (::waitpid(m_pid, &status, WNOHANG) == 0) {
+            if (std::chrono::steady_clock::now() >= deadline) {
+                return -1; // the destructor kills and reaps it
+            }
+            std::this_thread::sleep_for(10ms);
+        }
+        m_pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+
+    // What natty wrote to the terminal ("\n" arrives as "\r\n").
+    const std::string& output() const { return m_out; }
+
+private:
+    // One read; false once the terminal is closed (EIO: every slave descriptor is closed) or
+    // time is up.
+    bool read_some(std::chrono::steady_clock::time_point deadline) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            return false;
+        }
+        pollfd pfd{m_master, POLLIN, 0};
+        const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
+        if (ready < 0) {
+            return errno == EINTR;
+        }
+        if (ready == 0) {
+            return false;
+        }
+        char buf[4096];
+        const ssize_t n = ::read(m_master, buf, sizeof buf);
+        if (n < 0) {
+            return errno == EINTR || errno == EAGAIN;
+        }
+        m_out.append(buf, static_cast<std::size_t>(n));
+        return n > 0;
+    }
+
+    int m_master = -1;
+    pid_t m_pid = -1;
+    std::string m_out;
+};
 
 } // namespace
 
@@ -358,26 +464,18 @@ TEST_CASE("JetStream: pub -J prints the ack and sub --stream prints sequences",
 
 TEST_CASE("binary bodies are summarised, not dumped, when stdout is a terminal",
           "[messaging][tty]") {
-    if (!std::filesystem::exists("/usr/bin/script")) {
-        WARN("script(1) not installed; skipping the terminal check");
-        return;
-    }
     TempDir dir;
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
-    // script(1) gives natty a pseudo-terminal as stdout.
-    const std::string cmd = "'" + natty_bin() + "' -s " + server->url() + " sub tty --count 1";
-    RunOptions opts;
-    opts.env = sandbox.env();
-    auto sub = Child::spawn({"/usr/bin/script", "-qec", cmd, "/dev/null"}, opts);
-    REQUIRE(sub->wait_for_output("Subscribing", 10s));
+    PtyChild sub({natty_bin(), "-s", server->url(), "sub", "tty", "--count", "1"}, sandbox.env());
+    REQUIRE(sub.read_until("Subscribing", 10s));
     RunOptions body;
     body.stdin_data = std::string("\x00\x01\x02\xff binary", 10);
     REQUIRE(sandbox.natty(with_server(*server, {"pub", "tty"}), body).exit_code == 0);
-    auto result = sub->wait(10s);
-    CHECK(result.exit_code == 0);
-    CHECK_THAT(result.out, Catch::Contains("<binary body, 10 bytes: use --raw, --json or --dump"));
-    CHECK_THAT(result.out, !Catch::Contains("binary\r\n"));
+    CHECK(sub.wait(10s) == 0);
+    CHECK_THAT(sub.output(),
+               Catch::Contains("<binary body, 10 bytes: use --raw, --json or --dump"));
+    CHECK_THAT(sub.output(), !Catch::Contains("binary\r\n"));
 }
 
 TEST_CASE("bulk pub writes one summary line and no progress bar when stderr is piped",
@@ -689,21 +787,14 @@ TEST_CASE("sub --stream reads from --new, --since and --start-sequence, and miss
 }
 
 TEST_CASE("bulk pub draws a progress bar when stderr is a terminal", "[messaging][tty]") {
-    if (!std::filesystem::exists("/usr/bin/script")) {
-        WARN("script(1) not installed; skipping the terminal check");
-        return;
-    }
     TempDir dir;
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
-    const std::string cmd = "'" + natty_bin() + "' -s " + server->url()
-                            + " pub bar x --count 5000 < /dev/null";
-    RunOptions opts;
-    opts.env = sandbox.env();
-    auto result = Child::spawn({"/usr/bin/script", "-qec", cmd, "/dev/null"}, opts)->wait(30s);
-    CHECK(result.exit_code == 0);
-    CHECK(std::regex_search(result.out, std::regex(R"(\r\[#{30}\] 5,000/5,000 [0-9]+ msgs/s)")));
-    CHECK_THAT(result.out, Catch::Contains("Published 5,000 messages"));
+    PtyChild pub({natty_bin(), "-s", server->url(), "pub", "bar", "x", "--count", "5000"},
+                 sandbox.env());
+    CHECK(pub.wait(30s) == 0);
+    CHECK(std::regex_search(pub.output(), std::regex(R"(\r\[#{30}\] 5,000/5,000 [0-9]+ msgs/s)")));
+    CHECK_THAT(pub.output(), Catch::Contains("Published 5,000 messages"));
 }
 
 TEST_CASE("pub says how far it got when the server goes away mid-run", "[messaging][fault]") {
