@@ -74,9 +74,8 @@ void require_key(std::string_view key) {
     }
 }
 
-std::string format_rfc3339(std::int64_t unix_ns) {
-    return output::rfc3339_nano_utc(
-        std::chrono::system_clock::time_point(std::chrono::nanoseconds(unix_ns)));
+std::string format_rfc3339(std::chrono::system_clock::time_point t) {
+    return output::rfc3339_nano_utc(t);
 }
 
 [[noreturn]] void throw_bucket_not_found(nats::JetStream& js, const std::string& bucket) {
@@ -122,8 +121,9 @@ void require_filter(std::string_view filter) {
     }
 }
 
-std::string format_time(std::int64_t unix_ns) {
-    const auto secs = static_cast<std::time_t>(unix_ns / 1000000000);
+std::string format_time(std::chrono::system_clock::time_point t) {
+    const auto secs = static_cast<std::time_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
     std::tm tm{};
     localtime_r(&secs, &tm);
     std::ostringstream s;
@@ -136,18 +136,18 @@ nlohmann::json record_json(const nats::KvRecord& r) {
                         {"key", r.key},
                         {"revision", r.revision},
                         {"operation", nats::kv_op_name(r.op)},
-                        {"created", format_rfc3339(r.created_ns)},
+                        {"created", format_rfc3339(r.created)},
                         {"length", r.value.size()}};
     output::put_payload(j, r.value);
     return j;
 }
 
-nats::StreamInfoHandle bucket_info(nats::JetStream& js, const std::string& bucket) {
-    auto info = nats::kv_bucket_stream(js, bucket);
+nats::StreamInfo bucket_info(nats::JetStream& js, const std::string& bucket) {
+    auto info = nats::kv_bucket_info(js, bucket);
     if (!info) {
         throw_bucket_not_found(js, bucket);
     }
-    return info;
+    return std::move(*info);
 }
 
 } // namespace kv_common
@@ -158,7 +158,7 @@ nats::KvBucket open_bucket(nats::JetStream& js, const std::string& bucket) {
     try {
         return nats::KvBucket::open(js, bucket);
     } catch (const nats::NatsError& e) {
-        if (e.status() == NATS_NOT_FOUND) {
+        if (e.not_found()) {
             throw_bucket_not_found(js, bucket);
         }
         throw;
@@ -197,7 +197,7 @@ std::string value_of(const KvKeyOptions& options, Runtime& runtime) {
 // Refuses a value that the bucket or the server would reject, naming both numbers.
 void check_value_size(nats::JetStream& js, const std::string& bucket, std::size_t size) {
     const auto info = bucket_info(js, bucket);
-    const std::int64_t bucket_max = info->Config->MaxMsgSize;
+    const std::int64_t bucket_max = info.config.max_message_size;
     if (bucket_max > 0 && size > static_cast<std::uint64_t>(bucket_max)) {
         throw UsageError("value of " + std::to_string(size) + " bytes is larger than bucket "
                              + in_quotes(bucket) + " allows (max value size "
@@ -264,10 +264,6 @@ CLI::Validator revision_check(std::uint64_t min) {
         "");
 }
 
-std::string storage_name(jsStorageType t) {
-    return t == js_MemoryStorage ? "memory" : "file";
-}
-
 std::string limit_text(std::int64_t v, bool bytes) {
     if (v <= 0) {
         return "unlimited";
@@ -275,79 +271,84 @@ std::string limit_text(std::int64_t v, bool bytes) {
     return bytes ? output::human_bytes(static_cast<std::uint64_t>(v)) : std::to_string(v);
 }
 
-nlohmann::json bucket_json(const jsStreamInfo& si) {
-    const jsStreamConfig& c = *si.Config;
-    std::string name = c.Name;
+std::string bucket_name(const nats::StreamInfo& si) {
+    return si.config.name.substr(k_stream_prefix.size());
+}
+
+nlohmann::json bucket_json(const nats::StreamInfo& si) {
+    const nats::StreamConfig& c = si.config;
     nlohmann::json j = {
-        {"bucket", name.substr(k_stream_prefix.size())},
-        {"stream", name},
-        {"description", c.Description != nullptr ? c.Description : ""},
-        {"created", format_rfc3339(si.Created)},
-        {"values", si.State.Msgs},
-        {"bytes", si.State.Bytes},
-        {"history", c.MaxMsgsPerSubject},
-        {"ttl", format_go_duration(Duration(c.MaxAge))},
-        {"ttl_ns", c.MaxAge},
-        {"max_value_size", c.MaxMsgSize},
-        {"max_bucket_size", c.MaxBytes},
-        {"storage", storage_name(c.Storage)},
-        {"replicas", c.Replicas},
-        {"last_revision", si.State.LastSeq},
+        {"bucket", bucket_name(si)},
+        {"stream", c.name},
+        {"description", c.description},
+        {"created", format_rfc3339(si.created)},
+        {"values", si.state.messages},
+        {"bytes", si.state.bytes},
+        {"history", c.max_messages_per_subject},
+        {"ttl", format_go_duration(c.max_age)},
+        {"ttl_ns", c.max_age.count()},
+        {"max_value_size", c.max_message_size},
+        {"max_bucket_size", c.max_bytes},
+        {"storage", nats::storage_name(c.storage)},
+        {"replicas", c.replicas},
+        {"last_revision", si.state.last_sequence},
         {"last_update",
-         si.State.LastTime > 0 ? nlohmann::json(format_rfc3339(si.State.LastTime))
-                               : nlohmann::json(nullptr)},
+         si.state.last_time ? nlohmann::json(format_rfc3339(*si.state.last_time))
+                            : nlohmann::json(nullptr)},
     };
-    if (si.Cluster != nullptr) {
+    if (si.cluster) {
         nlohmann::json replicas = nlohmann::json::array();
-        for (int i = 0; i < si.Cluster->ReplicasLen; ++i) {
-            const jsPeerInfo& p = *si.Cluster->Replicas[i];
+        for (const nats::PeerInfo& p : si.cluster->replicas) {
             replicas.push_back(
-                {{"name", p.Name}, {"current", p.Current}, {"offline", p.Offline}, {"lag", p.Lag}});
+                {{"name", p.name}, {"current", p.current}, {"offline", p.offline}, {"lag", p.lag}});
         }
-        j["cluster"] = {{"name", si.Cluster->Name != nullptr ? si.Cluster->Name : ""},
-                        {"leader", si.Cluster->Leader != nullptr ? si.Cluster->Leader : ""},
-                        {"replicas", replicas}};
+        j["cluster"] = {
+            {"name", si.cluster->name}, {"leader", si.cluster->leader}, {"replicas", replicas}};
     }
     return j;
 }
 
-void render_bucket(Io& io, const jsStreamInfo& si) {
-    const jsStreamConfig& c = *si.Config;
-    const std::string bucket = std::string(c.Name).substr(k_stream_prefix.size());
+// "name, current|outdated[, OFFLINE][, N operations behind]".
+std::string replica_text(const nats::PeerInfo& p) {
+    std::string text = p.name + ", " + (p.current ? "current" : "outdated");
+    if (p.offline) {
+        text += ", OFFLINE";
+    }
+    if (p.lag > 0) {
+        text += ", " + std::to_string(p.lag) + " operations behind";
+    }
+    return text;
+}
+
+void render_bucket(Io& io, const nats::StreamInfo& si) {
+    const nats::StreamConfig& c = si.config;
+    const std::string bucket = bucket_name(si);
     io.out << "Information for Key-Value Store Bucket " << bucket << " created "
-           << format_time(si.Created) << "\n\nConfiguration:\n\n";
+           << format_time(si.created) << "\n\nConfiguration:\n\n";
     output::Columns cfg;
     cfg.add("Bucket Name", bucket);
-    cfg.add("History Kept", std::to_string(c.MaxMsgsPerSubject));
-    cfg.add("Values Stored", std::to_string(si.State.Msgs));
+    cfg.add("History Kept", std::to_string(c.max_messages_per_subject));
+    cfg.add("Values Stored", std::to_string(si.state.messages));
     cfg.add("Backing Store Kind", "JetStream");
-    if (c.Description != nullptr && *c.Description != '\0') {
-        cfg.add("Description", c.Description);
+    if (!c.description.empty()) {
+        cfg.add("Description", c.description);
     }
-    cfg.add("Bucket Size", output::human_bytes(si.State.Bytes));
-    cfg.add("Maximum Bucket Size", limit_text(c.MaxBytes, true));
-    cfg.add("Maximum Value Size", limit_text(c.MaxMsgSize, true));
-    cfg.add("Maximum Age", c.MaxAge > 0 ? format_go_duration(Duration(c.MaxAge)) : "unlimited");
-    cfg.add("JetStream Stream", c.Name);
-    cfg.add("Storage", storage_name(c.Storage));
-    cfg.add("Replicas", std::to_string(c.Replicas));
-    cfg.add("Last Revision", std::to_string(si.State.LastSeq));
+    cfg.add("Bucket Size", output::human_bytes(si.state.bytes));
+    cfg.add("Maximum Bucket Size", limit_text(c.max_bytes, true));
+    cfg.add("Maximum Value Size", limit_text(c.max_message_size, true));
+    cfg.add("Maximum Age", c.max_age.count() > 0 ? format_go_duration(c.max_age) : "unlimited");
+    cfg.add("JetStream Stream", c.name);
+    cfg.add("Storage", nats::storage_name(c.storage));
+    cfg.add("Replicas", std::to_string(c.replicas));
+    cfg.add("Last Revision", std::to_string(si.state.last_sequence));
     cfg.render(io);
-    if (si.Cluster != nullptr) {
+    if (si.cluster) {
         io.out << "\nCluster Information:\n\n";
         output::Columns cl;
-        cl.add("Name", si.Cluster->Name != nullptr ? si.Cluster->Name : "");
-        cl.add("Leader", si.Cluster->Leader != nullptr ? si.Cluster->Leader : "");
-        for (int i = 0; i < si.Cluster->ReplicasLen; ++i) {
-            const jsPeerInfo& p = *si.Cluster->Replicas[i];
-            std::string text = std::string(p.Name) + ", " + (p.Current ? "current" : "outdated");
-            if (p.Offline) {
-                text += ", OFFLINE";
-            }
-            if (p.Lag > 0) {
-                text += ", " + std::to_string(p.Lag) + " operations behind";
-            }
-            cl.add("Replica", text);
+        cl.add("Name", si.cluster->name);
+        cl.add("Leader", si.cluster->leader);
+        for (const nats::PeerInfo& p : si.cluster->replicas) {
+            cl.add("Replica", replica_text(p));
         }
         cl.render(io);
     }
@@ -522,9 +523,9 @@ void run_kv_add(const KvAddOptions& options, Runtime& runtime) {
     nats::KvBucket::create(s.js, cfg);
     const auto info = bucket_info(s.js, options.bucket);
     if (options.json) {
-        output::write_json(runtime.io(), bucket_json(*info));
+        output::write_json(runtime.io(), bucket_json(info));
     } else {
-        render_bucket(runtime.io(), *info);
+        render_bucket(runtime.io(), info);
     }
 }
 
@@ -538,20 +539,11 @@ void run_kv_list(const KvBucketOptions& options, Runtime& runtime) {
         io.flush_out();
         return;
     }
-    const auto list = nats::kv_bucket_streams(s.js);
-    std::vector<const jsStreamInfo*> buckets;
-    for (int i = 0; list && i < list->Count; ++i) {
-        if (std::string(list->List[i]->Config->Name).rfind(k_stream_prefix, 0) == 0) {
-            buckets.push_back(list->List[i]);
-        }
-    }
-    std::sort(buckets.begin(), buckets.end(), [](const jsStreamInfo* a, const jsStreamInfo* b) {
-        return std::string(a->Config->Name) < std::string(b->Config->Name);
-    });
+    const auto buckets = nats::kv_bucket_infos(s.js);
     if (options.json) {
         nlohmann::json doc = nlohmann::json::array();
-        for (const auto* b : buckets) {
-            doc.push_back(bucket_json(*b));
+        for (const auto& b : buckets) {
+            doc.push_back(bucket_json(b));
         }
         output::write_json(io, doc);
         return;
@@ -562,13 +554,12 @@ void run_kv_list(const KvBucketOptions& options, Runtime& runtime) {
         return;
     }
     output::Table table({"Bucket", "Description", "Values", "Size", "Last Update"});
-    for (const auto* b : buckets) {
-        const jsStreamConfig& c = *b->Config;
-        table.add({std::string(c.Name).substr(k_stream_prefix.size()),
-                   c.Description != nullptr ? c.Description : "",
-                   std::to_string(b->State.Msgs),
-                   output::human_bytes(b->State.Bytes),
-                   b->State.LastTime > 0 ? format_time(b->State.LastTime) : "never"});
+    for (const auto& b : buckets) {
+        table.add({bucket_name(b),
+                   b.config.description,
+                   std::to_string(b.state.messages),
+                   output::human_bytes(b.state.bytes),
+                   b.state.last_time ? format_time(*b.state.last_time) : "never"});
     }
     table.render(io);
     io.flush_out();
@@ -579,9 +570,9 @@ void run_kv_info(const KvBucketOptions& options, Runtime& runtime) {
     Session s(runtime);
     const auto info = bucket_info(s.js, options.bucket);
     if (options.json) {
-        output::write_json(runtime.io(), bucket_json(*info));
+        output::write_json(runtime.io(), bucket_json(info));
     } else {
-        render_bucket(runtime.io(), *info);
+        render_bucket(runtime.io(), info);
     }
 }
 
@@ -593,7 +584,7 @@ void run_kv_remove(const KvBucketOptions& options, Runtime& runtime) {
     if (!options.force
         && !confirm(runtime,
                     "Delete bucket " + options.bucket + " and its "
-                        + std::to_string(info->State.Msgs) + " values?")) {
+                        + std::to_string(info.state.messages) + " values?")) {
         runtime.io().note("natty: bucket " + options.bucket + " kept");
         return;
     }
@@ -616,16 +607,18 @@ void run_kv_compact(const KvBucketOptions& options, Runtime& runtime) {
     auto kv = open_bucket(s.js, options.bucket);
     kv.purge_deletes(s.js, runtime.settings().timeout);
     const auto after = bucket_info(s.js, options.bucket);
-    const std::uint64_t removed =
-        before->State.Msgs > after->State.Msgs ? before->State.Msgs - after->State.Msgs : 0;
+    const std::uint64_t removed = before.state.messages > after.state.messages
+                                      ? before.state.messages - after.state.messages
+                                      : 0;
     Io& io = runtime.io();
     if (options.json) {
         output::write_json(
-            io, {{"bucket", options.bucket}, {"removed", removed}, {"values", after->State.Msgs}});
+            io,
+            {{"bucket", options.bucket}, {"removed", removed}, {"values", after.state.messages}});
         return;
     }
     io.out << "Compacted " << options.bucket << ": removed " << removed << " messages, "
-           << after->State.Msgs << " remain\n";
+           << after.state.messages << " remain\n";
     io.flush_out();
 }
 
@@ -692,7 +685,7 @@ void run_kv_get(const KvKeyOptions& options, Runtime& runtime) {
         return;
     } else {
         io.out << options.bucket << " > " << options.key << " revision: " << record->revision
-               << " created @ " << format_time(record->created_ns) << "\n\n";
+               << " created @ " << format_time(record->created) << "\n\n";
         if (record->value.empty()) {
             io.out << "(empty value)\n";
         } else if (is_displayable_text(record->value)) {
@@ -757,7 +750,7 @@ void run_kv_history(const KvKeyOptions& options, Runtime& runtime) {
         table.add({r.key,
                    std::to_string(r.revision),
                    nats::kv_op_name(r.op),
-                   format_time(r.created_ns),
+                   format_time(r.created),
                    std::to_string(r.value.size()),
                    r.op == nats::KvOp::put ? render_value_inline(r.value, 40) : ""});
     }

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -29,12 +30,12 @@ std::string in_quotes(std::string_view s);
 void require_bucket(std::string_view bucket);
 // Throws UsageError (exit 2) for an invalid key filter (keys and watch).
 void require_filter(std::string_view filter);
-// Local time "YYYY-MM-DD HH:MM:SS" of a Unix time in nanoseconds.
-std::string format_time(std::int64_t unix_ns);
+// Local time "YYYY-MM-DD HH:MM:SS".
+std::string format_time(std::chrono::system_clock::time_point t);
 // One revision as the JSON object of `get --json`, `history --json` and `watch --json`.
 nlohmann::json record_json(const nats::KvRecord& r);
 // The bucket's stream info (config, state, cluster); throws the not-found error (exit 7)
 // naming the buckets that exist.
-nats::StreamInfoHandle bucket_info(nats::JetStream& js, const std::string& bucket);
+nats::StreamInfo bucket_info(nats::JetStream& js, const std::string& bucket);
 
 } // namespace natty::kv_common
