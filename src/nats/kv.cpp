@@ -105,6 +105,7 @@ std::vector<std::string> kv_bucket_names(JetStream& js) {
     const natsStatus status = js_StreamNames(&raw, js.get(), &opts, &code);
     std::vector<std::string> names;
     if (status == NATS_NOT_FOUND) {
+        clear_last_error(); // no bucket: an answer, not a failure
         return names;
     }
     check_js(status, code, "list buckets");
@@ -197,6 +198,7 @@ std::optional<KvRecord> KvBucket::get(const std::string& key,
                                   ? kvStore_GetRevision(&raw, m_kv.get(), key.c_str(), *revision)
                                   : kvStore_Get(&raw, m_kv.get(), key.c_str());
     if (status == NATS_NOT_FOUND) {
+        clear_last_error(); // no such key or revision: an answer, not a failure
         return std::nullopt;
     }
     check(status, "get \"" + key + "\" from bucket \"" + m_name + "\"");
@@ -286,6 +288,7 @@ std::vector<KvRecord> KvBucket::history(const std::string& key, Duration timeout
     const natsStatus status = kvStore_History(list.get(), m_kv.get(), key.c_str(), &opts);
     std::vector<KvRecord> out;
     if (status == NATS_NOT_FOUND) {
+        clear_last_error(); // the key never existed: an answer, not a failure
         return out;
     }
     check(status, "read the history of \"" + key + "\" in bucket \"" + m_name + "\"");
