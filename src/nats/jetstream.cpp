@@ -113,15 +113,15 @@ AccountInfo to_account_info(const jsAccountInfo& info) {
 }
 
 JetStream::JetStream(Connection& connection) : m_connection(&connection) {
-    const Settings& settings = connection.settings();
+    const ConnectSpec& spec = connection.spec();
     jsOptions options;
     check(jsOptions_Init(&options), "initialise JetStream options");
-    options.Wait = to_millis(settings.timeout);
-    if (!settings.values.jetstream_domain.empty()) {
-        options.Domain = settings.values.jetstream_domain.c_str();
+    options.Wait = to_millis(spec.timeout);
+    if (!spec.jetstream_domain.empty()) {
+        options.Domain = spec.jetstream_domain.c_str();
     }
-    if (!settings.values.jetstream_api_prefix.empty()) {
-        options.Prefix = settings.values.jetstream_api_prefix.c_str();
+    if (!spec.jetstream_api_prefix.empty()) {
+        options.Prefix = spec.jetstream_api_prefix.c_str();
     }
     m_js = make<JetStreamHandle>(
         "create JetStream context", natsConnection_JetStream, connection.get(), &options);
