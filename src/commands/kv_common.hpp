@@ -1,7 +1,7 @@
 #pragma once
 
-// Helpers shared by the kv bucket and key commands (kv.cpp) and kv watch (kv_watch.cpp);
-// private to src/commands.
+// Helpers shared by the kv commands: kv.cpp (defines them), kv_bucket.cpp (whole buckets),
+// kv_entry.cpp (one key) and kv_watch.cpp; private to src/commands.
 
 #include <natty/commands/runtime.hpp>
 #include <natty/nats/jetstream.hpp>
@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,14 +28,20 @@ struct Session {
 std::string in_quotes(std::string_view s);
 // Throws UsageError (exit 2) for an invalid bucket name.
 void require_bucket(std::string_view bucket);
+// Throws UsageError (exit 2) for an invalid key.
+void require_key(std::string_view key);
 // Throws UsageError (exit 2) for an invalid key filter (keys and watch).
 void require_filter(std::string_view filter);
-// Local time "YYYY-MM-DD HH:MM:SS" of a Unix time in nanoseconds.
-std::string format_time(std::int64_t unix_ns);
+// Local time "YYYY-MM-DD HH:MM:SS".
+std::string format_time(std::chrono::system_clock::time_point t);
+// RFC 3339 in UTC with nanoseconds, as in every --json document.
+std::string format_rfc3339(std::chrono::system_clock::time_point t);
 // One revision as the JSON object of `get --json`, `history --json` and `watch --json`.
 nlohmann::json record_json(const nats::KvRecord& r);
 // The bucket's stream info (config, state, cluster); throws the not-found error (exit 7)
 // naming the buckets that exist.
-nats::StreamInfoHandle bucket_info(nats::JetStream& js, const std::string& bucket);
+nats::StreamInfo bucket_info(nats::JetStream& js, const std::string& bucket);
+// Opens the bucket; throws the same not-found error as bucket_info().
+nats::KvBucket open_bucket(nats::JetStream& js, const std::string& bucket);
 
 } // namespace natty::kv_common

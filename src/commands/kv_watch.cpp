@@ -143,9 +143,8 @@ private:
         if (m_options.json) {
             output::write_json_line(m_io, kv_common::record_json(r));
         } else {
-            m_io.out << "[" << kv_common::format_time(r.created_ns) << "] "
-                     << nats::kv_op_name(r.op) << " " << r.bucket << " > " << r.key << " @"
-                     << r.revision;
+            m_io.out << "[" << kv_common::format_time(r.created) << "] " << nats::kv_op_name(r.op)
+                     << " " << r.bucket << " > " << r.key << " @" << r.revision;
             if (r.op == nats::KvOp::put) {
                 m_io.out << ": " << render_value_inline(r.value, 0);
             }
@@ -190,11 +189,11 @@ private:
     // True when the failed resume was "not found" and the bucket's stream is really gone.
     bool bucket_deleted(const Error& e) {
         const auto* nats_error = dynamic_cast<const nats::NatsError*>(&e);
-        if (nats_error == nullptr || nats_error->status() != NATS_NOT_FOUND) {
+        if (nats_error == nullptr || !nats_error->not_found()) {
             return false;
         }
         try {
-            return !nats::kv_bucket_stream(m_session.js, m_options.bucket);
+            return !nats::kv_bucket_info(m_session.js, m_options.bucket);
         } catch (const Error&) {
             return false;
         }

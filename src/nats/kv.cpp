@@ -60,7 +60,8 @@ KvRecord record_of(kvEntry* entry) {
         r.value.assign(static_cast<const char*>(data), static_cast<std::size_t>(len));
     }
     r.revision = kvEntry_Revision(entry);
-    r.created_ns = kvEntry_Created(entry);
+    r.created =
+        std::chrono::system_clock::time_point(std::chrono::nanoseconds(kvEntry_Created(entry)));
     r.delta = kvEntry_Delta(entry);
     r.op = op_of(kvEntry_Operation(entry));
     return r;
@@ -104,6 +105,7 @@ std::vector<std::string> kv_bucket_names(JetStream& js) {
     const natsStatus status = js_StreamNames(&raw, js.get(), &opts, &code);
     std::vector<std::string> names;
     if (status == NATS_NOT_FOUND) {
+        clear_last_error(); // no bucket: an answer, not a failure
         return names;
     }
     check_js(status, code, "list buckets");
@@ -118,30 +120,23 @@ std::vector<std::string> kv_bucket_names(JetStream& js) {
     return names;
 }
 
-StreamInfoListHandle kv_bucket_streams(JetStream& js) {
-    jsOptions opts;
-    check(jsOptions_Init(&opts), "initialise JetStream options");
-    opts.Stream.Info.SubjectsFilter = "$KV.>";
-    jsStreamInfoList* raw = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    const natsStatus status = js_Streams(&raw, js.get(), &opts, &code);
-    if (status == NATS_NOT_FOUND) {
-        return {};
+std::vector<StreamInfo> kv_bucket_infos(JetStream& js) {
+    std::vector<StreamInfo> buckets = js.streams("$KV.>", "list buckets");
+    // A stream may listen on $KV.> without being a bucket.
+    std::erase_if(buckets, [](const StreamInfo& s) { return s.config.name.rfind("KV_", 0) != 0; });
+    return buckets;
+}
+
+std::optional<StreamInfo> kv_bucket_info(JetStream& js, const std::string& bucket) {
+    const auto info = kv_bucket_stream(js, bucket);
+    if (!info) {
+        return std::nullopt;
     }
-    check_js(status, code, "list buckets");
-    return StreamInfoListHandle(raw);
+    return to_stream_info(*info);
 }
 
 StreamInfoHandle kv_bucket_stream(JetStream& js, const std::string& bucket) {
-    jsStreamInfo* raw = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    const std::string stream = "KV_" + bucket;
-    const natsStatus status = js_GetStreamInfo(&raw, js.get(), stream.c_str(), nullptr, &code);
-    if (status == NATS_NOT_FOUND || code == k_stream_not_found) {
-        return {};
-    }
-    check_js(status, code, "read bucket \"" + bucket + "\"");
-    return StreamInfoHandle(raw);
+    return js.stream_info_handle("KV_" + bucket, "read bucket \"" + bucket + "\"");
 }
 
 void kv_delete_bucket(JetStream& js, const std::string& bucket) {
@@ -203,6 +198,7 @@ std::optional<KvRecord> KvBucket::get(const std::string& key,
                                   ? kvStore_GetRevision(&raw, m_kv.get(), key.c_str(), *revision)
                                   : kvStore_Get(&raw, m_kv.get(), key.c_str());
     if (status == NATS_NOT_FOUND) {
+        clear_last_error(); // no such key or revision: an answer, not a failure
         return std::nullopt;
     }
     check(status, "get \"" + key + "\" from bucket \"" + m_name + "\"");
@@ -292,6 +288,7 @@ std::vector<KvRecord> KvBucket::history(const std::string& key, Duration timeout
     const natsStatus status = kvStore_History(list.get(), m_kv.get(), key.c_str(), &opts);
     std::vector<KvRecord> out;
     if (status == NATS_NOT_FOUND) {
+        clear_last_error(); // the key never existed: an answer, not a failure
         return out;
     }
     check(status, "read the history of \"" + key + "\" in bucket \"" + m_name + "\"");
@@ -430,7 +427,7 @@ KvRecord KvChangeStream::decode(natsMsg* msg, std::uint64_t& pending) const {
     check(natsMsg_GetMetaData(&meta_raw, msg), "read watch message metadata");
     MetaHandle meta(meta_raw);
     r.revision = meta->Sequence.Stream;
-    r.created_ns = meta->Timestamp;
+    r.created = std::chrono::system_clock::time_point(std::chrono::nanoseconds(meta->Timestamp));
     r.delta = meta->NumPending;
     pending = meta->NumPending;
     return r;

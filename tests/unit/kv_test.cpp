@@ -3,6 +3,10 @@
 #include <natty/output/output.hpp>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <sstream>
 
 using natty::kv_bucket_problem;
 using natty::kv_filter_problem;
@@ -102,4 +106,74 @@ TEST_CASE("kv multi-line views show text but not control characters or invalid U
     CHECK_FALSE(natty::is_displayable_text(std::string("a\0b", 3)));
     CHECK_FALSE(natty::is_displayable_text("\x1b[2J"));
     CHECK_FALSE(natty::is_displayable_text("\xff\xfe"));
+}
+
+namespace {
+
+// A bucket "cfg" as the server would describe it, without placement.
+natty::nats::StreamInfo sample_bucket() {
+    natty::nats::StreamInfo info;
+    info.config.name = "KV_cfg";
+    info.config.storage = natty::nats::StorageType::memory;
+    info.config.replicas = 1;
+    info.config.max_bytes = -1;
+    info.config.max_message_size = 1024;
+    info.config.max_age = std::chrono::hours(1);
+    info.config.max_messages_per_subject = 5;
+    info.state.messages = 3;
+    info.state.bytes = 2048;
+    info.state.last_sequence = 7;
+    info.created = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
+    return info;
+}
+
+} // namespace
+
+TEST_CASE("kv bucket JSON reads the plain stream info: limits, storage, no update yet") {
+    const nlohmann::json j = natty::kv_bucket_json(sample_bucket());
+    CHECK(j["bucket"] == "cfg");
+    CHECK(j["stream"] == "KV_cfg");
+    CHECK(j["description"] == "");
+    CHECK(j["created"] == "2023-11-14T22:13:20.000000000Z");
+    CHECK(j["values"] == 3);
+    CHECK(j["bytes"] == 2048);
+    CHECK(j["history"] == 5);
+    CHECK(j["ttl"] == "1h0m0s");
+    CHECK(j["ttl_ns"] == 3600000000000LL);
+    CHECK(j["max_value_size"] == 1024);
+    CHECK(j["max_bucket_size"] == -1);
+    CHECK(j["storage"] == "memory");
+    CHECK(j["replicas"] == 1);
+    CHECK(j["last_revision"] == 7);
+    CHECK(j["last_update"].is_null());
+    CHECK_FALSE(j.contains("cluster"));
+}
+
+TEST_CASE("kv bucket JSON and text name the cluster, its leader and each replica's state") {
+    auto info = sample_bucket();
+    info.state.last_time = info.created + std::chrono::seconds(1);
+    info.cluster = natty::nats::ClusterInfo{
+        "east", "n1", {{"n2", true, false, {}, 0}, {"n3", false, true, {}, 3}}};
+    const nlohmann::json j = natty::kv_bucket_json(info);
+    CHECK(j["last_update"] == "2023-11-14T22:13:21.000000000Z");
+    CHECK(j["cluster"]["name"] == "east");
+    CHECK(j["cluster"]["leader"] == "n1");
+    REQUIRE(j["cluster"]["replicas"].size() == 2);
+    CHECK(j["cluster"]["replicas"][1]
+          == nlohmann::json{{"name", "n3"}, {"current", false}, {"offline", true}, {"lag", 3}});
+
+    std::ostringstream out;
+    std::ostringstream err;
+    std::istringstream in;
+    natty::Io io(out, err, in);
+    natty::render_kv_bucket(io, info);
+    const std::string text = out.str();
+    CHECK_THAT(text, Catch::StartsWith("Information for Key-Value Store Bucket cfg created "));
+    CHECK_THAT(text, Catch::Contains("Maximum Bucket Size: unlimited"));
+    CHECK_THAT(text, Catch::Contains("Maximum Value Size: 1.0 KiB"));
+    CHECK_THAT(text, Catch::Contains("Maximum Age: 1h0m0s"));
+    CHECK_THAT(text, Catch::Contains("Storage: memory"));
+    CHECK_THAT(text, Catch::Contains("Replica: n2, current\n"));
+    CHECK_THAT(text, Catch::Contains("Replica: n3, outdated, OFFLINE, 3 operations behind\n"));
+    CHECK_THAT(text, !Catch::Contains("Description"));
 }

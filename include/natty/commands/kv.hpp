@@ -1,6 +1,9 @@
 #pragma once
 
 #include <natty/commands/runtime.hpp>
+#include <natty/nats/stream_info.hpp>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -82,5 +85,9 @@ std::int64_t parse_size(std::string_view text, std::string_view what);
 std::string render_value_inline(std::string_view value, std::size_t max);
 // True when the value can be shown as text in a multi-line view (UTF-8, only \n \t \r controls).
 bool is_displayable_text(std::string_view value);
+// A bucket's stream (KV_<bucket>) as the object of `kv info --json` and `kv ls --json`.
+nlohmann::json kv_bucket_json(const nats::StreamInfo& info);
+// A bucket's stream as `kv info` and `kv add` print it.
+void render_kv_bucket(Io& io, const nats::StreamInfo& info);
 
 } // namespace natty

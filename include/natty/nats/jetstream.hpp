@@ -2,8 +2,12 @@
 
 #include <natty/nats/connection.hpp>
 #include <natty/nats/handle.hpp>
+#include <natty/nats/stream_info.hpp>
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace natty::nats {
 
@@ -18,11 +22,28 @@ public:
 
     // Account usage and limits; throws a clear error when JetStream is not enabled.
     AccountInfoHandle account_info();
+    // The same as plain values.
+    AccountInfo account();
+
+    // The stream's configuration, state and placement; nullopt when there is no such stream.
+    std::optional<StreamInfo> stream_info(const std::string& name);
+    // Every stream with a subject matching the filter, sorted by name; empty when there is none.
+    // Failures throw "<what>: <reason>".
+    std::vector<StreamInfo> streams(const std::string& subject_filter,
+                                    std::string_view what = "list streams");
+
+    // nats.c's information on stream `name`; an empty handle when it does not exist. Other
+    // failures throw "<what>: <reason>". The one stream lookup the other functions build on.
+    StreamInfoHandle stream_info_handle(const std::string& name, std::string_view what);
 
 private:
     Connection* m_connection;
     JetStreamHandle m_js;
 };
+
+// Plain copies of nats.c's stream and account information.
+StreamInfo to_stream_info(const jsStreamInfo& info);
+AccountInfo to_account_info(const jsAccountInfo& info);
 
 // Maps a failed JetStream call to an Error: "JetStream is not enabled" for no-responders /
 // err_code 10039, not-found stays not-found, otherwise "<what>: <reason>".

@@ -2,6 +2,7 @@
 
 #include <natty/nats/handle.hpp>
 #include <natty/nats/jetstream.hpp>
+#include <natty/nats/stream_info.hpp>
 #include <natty/util/duration.hpp>
 
 #include <chrono>
@@ -24,8 +25,8 @@ struct KvRecord {
     std::string key;
     std::string value;
     std::uint64_t revision = 0;
-    std::int64_t created_ns = 0; // Unix time in nanoseconds
-    std::uint64_t delta = 0;     // revisions still to come for this watch (pending)
+    std::chrono::system_clock::time_point created;
+    std::uint64_t delta = 0; // revisions still to come for this watch (pending)
     KvOp op = KvOp::put;
 };
 
@@ -44,7 +45,7 @@ struct KvBucketConfig {
 // A handle on one existing bucket; the JetStream context must outlive it.
 class KvBucket {
 public:
-    // Opens the bucket; throws NatsError with status NATS_NOT_FOUND if it does not exist.
+    // Opens the bucket; throws NatsError (not_found()) if it does not exist.
     static KvBucket open(JetStream& js, const std::string& name);
     // Creates the bucket (or returns it when an identical one exists).
     static KvBucket create(JetStream& js, const KvBucketConfig& config);
@@ -78,13 +79,13 @@ private:
     KvStoreHandle m_kv;
 };
 
-using StreamInfoListHandle = Handle<jsStreamInfoList, jsStreamInfoList_Destroy>;
-
 // Names of all buckets (streams KV_*), sorted; empty when there are none.
 std::vector<std::string> kv_bucket_names(JetStream& js);
-// Stream information of every bucket's stream (non-KV streams are left out by the caller).
-StreamInfoListHandle kv_bucket_streams(JetStream& js);
-// The stream information of bucket's stream; an empty handle when the bucket does not exist.
+// The stream of every bucket (streams KV_*), sorted by name; empty when there are none.
+std::vector<StreamInfo> kv_bucket_infos(JetStream& js);
+// The bucket's stream (configuration, state, placement); nullopt when the bucket does not exist.
+std::optional<StreamInfo> kv_bucket_info(JetStream& js, const std::string& bucket);
+// kv_bucket_info() as nats.c's struct; an empty handle when the bucket does not exist.
 StreamInfoHandle kv_bucket_stream(JetStream& js, const std::string& bucket);
 // Deletes the bucket and all its values.
 void kv_delete_bucket(JetStream& js, const std::string& bucket);
@@ -114,7 +115,7 @@ struct KvEvent {
 // from the KV-Operation header, key = subject without "$KV.<bucket>.".
 class KvChangeStream {
 public:
-    // Subscribes at once; throws NatsError on failure (bucket not found: NATS_NOT_FOUND).
+    // Subscribes at once; throws NatsError on failure (bucket not found: not_found()).
     KvChangeStream(JetStream& js,
                    std::string bucket,
                    std::string filter,
