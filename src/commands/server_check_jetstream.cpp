@@ -117,17 +117,17 @@ void check_jetstream(const JetStreamCheckOptions& options, Runtime& runtime, Che
     }
     try {
         nats::JetStream js(*conn);
-        const auto info = js.account_info();
-        memory.used = info->Memory;
-        memory.account_limit = info->Limits.MaxMemory;
-        storage.used = info->Store;
-        storage.account_limit = info->Limits.MaxStore;
+        const auto info = js.account();
+        memory.used = info.memory;
+        memory.account_limit = info.limits.max_memory;
+        storage.used = info.store;
+        storage.account_limit = info.limits.max_store;
         check_usage(result, memory);
         check_usage(result, storage);
         result.perf(
-            {"streams", static_cast<double>(info->Streams), "", {}, {}, "Streams in the account"});
+            {"streams", static_cast<double>(info.streams), "", {}, {}, "Streams in the account"});
         result.perf({"consumers",
-                     static_cast<double>(info->Consumers),
+                     static_cast<double>(info.consumers),
                      "",
                      {},
                      {},

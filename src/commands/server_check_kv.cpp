@@ -41,11 +41,11 @@ void check_kv_bucket(CheckResult& result,
                      const std::string& bucket,
                      std::optional<double> warn,
                      std::optional<double> crit) {
-    const auto stream = nats::kv_bucket_stream(js, bucket);
+    const auto stream = nats::kv_bucket_info(js, bucket);
     if (!stream) {
         throw Error(ExitCode::not_found, "bucket " + bucket + " not found");
     }
-    const std::uint64_t count = stream->State.Msgs;
+    const std::uint64_t count = stream->state.messages;
     const auto values = static_cast<double>(count);
     const CheckStatus values_status = output::classify(values, warn, crit);
     std::string text = "bucket " + bucket + " has " + std::to_string(count) + " values";
@@ -58,13 +58,13 @@ void check_kv_bucket(CheckResult& result,
     result.add(values_status, text);
     result.perf({"values", values, "", warn, crit, "How many values the bucket holds"});
     result.perf({"bytes",
-                 static_cast<double>(stream->State.Bytes),
+                 static_cast<double>(stream->state.bytes),
                  "B",
                  {},
                  {},
                  "Bytes stored in the bucket"});
     result.perf({"replicas",
-                 static_cast<double>(stream->Config != nullptr ? stream->Config->Replicas : 1),
+                 static_cast<double>(stream->config.replicas),
                  "",
                  {},
                  {},
