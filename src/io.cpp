@@ -1,5 +1,6 @@
 #include <natty/error.hpp>
 #include <natty/io.hpp>
+#include <natty/util/printable.hpp>
 
 #include <poll.h>
 #include <sys/stat.h>
@@ -25,7 +26,7 @@ void Io::write_err(std::string_view text) {
 }
 
 void Io::note(std::string_view line) {
-    std::string text(line);
+    std::string text = printable(line);
     text += '\n';
     write_err(text);
 }
@@ -48,12 +49,12 @@ void Io::flush_out() {
     check_out();
 }
 
-bool Io::stdout_reader_gone() {
+bool Io::stdout_reader_gone() const {
     struct stat st {};
-    if (::fstat(STDOUT_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+    if (out_fd < 0 || ::fstat(out_fd, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
         return false;
     }
-    pollfd pfd{STDOUT_FILENO, 0, 0};
+    pollfd pfd{out_fd, 0, 0};
     return ::poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLERR | POLLHUP)) != 0;
 }
 

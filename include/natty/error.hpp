@@ -49,17 +49,29 @@ public:
         : Error(ExitCode::config, message, std::move(hint)) {}
 };
 
-// The reader of stdout went away (EPIPE): the command ends quietly with exit code 0.
-class BrokenPipe : public Error {
+// Not an error: a command ending early on purpose. run_cli returns code() and prints nothing.
+// Deliberately not a std::exception, so no `catch (const Error&)` or `catch (const
+// std::exception&)` on the way up can mistake it for a failure and report it.
+class Exit {
 public:
-    BrokenPipe() : Error(ExitCode::ok, "output closed by reader") {}
+    explicit Exit(ExitCode code) : m_code(code) {}
+    ExitCode code() const { return m_code; }
+
+private:
+    ExitCode m_code;
+};
+
+// The reader of stdout went away (EPIPE): the command ends quietly with exit code 0.
+class BrokenPipe : public Exit {
+public:
+    BrokenPipe() : Exit(ExitCode::ok) {}
 };
 
 // Ends a command with `code` after it has already said everything itself (e.g. exit 130 after
-// a summary on stderr): run_cli prints nothing more.
-class SilentExit : public Error {
+// a summary on stderr).
+class SilentExit : public Exit {
 public:
-    explicit SilentExit(ExitCode code) : Error(code, "") {}
+    explicit SilentExit(ExitCode code) : Exit(code) {}
 };
 
 } // namespace natty

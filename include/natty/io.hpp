@@ -1,5 +1,7 @@
 #pragma once
 
+#include <natty/util/environment.hpp>
+
 #include <iosfwd>
 #include <mutex>
 #include <string_view>
@@ -7,7 +9,10 @@
 
 namespace natty {
 
-// Where a command writes: data to out, diagnostics to err. Passed down from main, never global.
+// Everything a command may touch of its process: data to out, diagnostics to err, input from
+// in, whether each is a terminal, and the environment. main() fills it from the process; unit
+// tests fill it with string streams and an environment of their own and run commands
+// in-process (run_cli). Passed down, never global.
 struct Io {
     Io(std::ostream& out_stream, std::ostream& err_stream, std::istream& in_stream)
         : out(out_stream), err(err_stream), in(in_stream) {}
@@ -18,8 +23,12 @@ struct Io {
     bool stdout_is_tty = false;
     bool stderr_is_tty = false;
     bool stdin_is_tty = false;
+    // The descriptor behind `out` when it is a real file (STDOUT_FILENO from main), else -1.
+    int out_fd = -1;
+    Environment env;
 
-    // Writes one diagnostic line to err. Safe to call from nats.c callback threads: only the
+    // Writes one diagnostic line to err, made printable() first: server- and user-supplied text
+    // in it cannot split the line, move the cursor or recolour the terminal. Safe to call from nats.c callback threads: only the
     // thread that made this Io may flush out first (std::cerr is tied to std::cout), so a
     // callback never touches out, which the command's thread may be writing.
     void note(std::string_view line);
@@ -31,9 +40,9 @@ struct Io {
     // After writing to out: throws BrokenPipe when the reader went away, Error on other
     // failures. Set errno to 0 before writing so the cause is known.
     void check_out();
-    // True when stdout is a pipe or socket whose reader has gone, found without writing (a
+    // True when out is a pipe or socket whose reader has gone, found without writing (a
     // command that is idle would otherwise only notice at its next write).
-    static bool stdout_reader_gone();
+    bool stdout_reader_gone() const;
 
 private:
     std::mutex m_err_mutex;

@@ -53,8 +53,8 @@ std::string version_text() {
            OPENSSL_VERSION_TEXT + ")";
 }
 
-int run_cli(int argc, const char* const* argv, Io& io, Environment env) {
-    Runtime runtime(io, std::move(env));
+int run_cli(const std::vector<std::string>& args, Io& io) {
+    Runtime runtime(io, io.env);
     CLI::App app("natty: look inside a running NATS system", "natty");
     app.footer(k_exit_codes);
     app.set_version_flag("--version", version_text());
@@ -64,11 +64,15 @@ int run_cli(int argc, const char* const* argv, Io& io, Environment env) {
     setup_connection_flags(app, runtime.flags());
     register_commands(app, runtime);
     try {
-        if (argc >= 2 && std::string_view(argv[1]) == "__complete") {
-            run_complete(app, std::vector<std::string>(argv + 2, argv + argc), runtime);
+        if (!args.empty() && args.front() == "__complete") {
+            run_complete(app, std::vector<std::string>(args.begin() + 1, args.end()), runtime);
             return to_int(ExitCode::ok);
         }
-        app.parse(argc, argv);
+        std::vector<const char*> argv = {"natty"};
+        for (const auto& arg : args) {
+            argv.push_back(arg.c_str());
+        }
+        app.parse(static_cast<int>(argv.size()), argv.data());
         return to_int(ExitCode::ok);
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e, io.out, io.err);
@@ -79,9 +83,7 @@ int run_cli(int argc, const char* const* argv, Io& io, Environment env) {
     } catch (const CLI::ParseError& e) {
         print_error(io, e.what(), "see `natty --help` or `natty COMMAND --help`");
         return to_int(ExitCode::usage);
-    } catch (const BrokenPipe&) {
-        return to_int(ExitCode::ok);
-    } catch (const SilentExit& e) {
+    } catch (const Exit& e) {
         return to_int(e.code());
     } catch (const Error& e) {
         print_error(io, e.what(), e.hint());

@@ -130,13 +130,13 @@ void run_context_edit(const std::string& name, Runtime& runtime) {
         throw Error(ExitCode::failure, "the editor exited with status " + std::to_string(status) +
                                            "; context \"" + name + "\" is unchanged");
     }
-    const std::string edited = read_context_file(file);
-    if (edited == original && existed) {
-        runtime.io().out << "Context \"" << name << "\" is unchanged\n";
-        return;
-    }
     ContextData data;
     try {
+        const std::string edited = read_context_file(file);
+        if (edited == original && existed) {
+            runtime.io().out << "Context \"" << name << "\" is unchanged\n";
+            return;
+        }
         data = parse_context_toml(edited, name + ".toml (edited copy)");
     } catch (const ConfigError& e) {
         throw ConfigError(std::string(e.what()) + "; context \"" + name + "\" is unchanged",

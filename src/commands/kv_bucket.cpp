@@ -54,7 +54,8 @@ std::string limit_text(std::int64_t v, bool bytes) {
 }
 
 std::string bucket_name(const nats::StreamInfo& si) {
-    return si.config.name.substr(k_stream_prefix.size());
+    const std::string& name = si.config.name;
+    return name.rfind(k_stream_prefix, 0) == 0 ? name.substr(k_stream_prefix.size()) : name;
 }
 
 // "name, current|outdated[, OFFLINE][, N operations behind]".

@@ -118,7 +118,7 @@ private:
 
     void on_idle() {
         // Nothing is written while idle, so a closed pipe (`| head -1`) is noticed here.
-        if (Io::stdout_reader_gone()) {
+        if (m_io.stdout_reader_gone()) {
             throw BrokenPipe();
         }
         if (Clock::now() - m_last_activity <= k_probe_after) {

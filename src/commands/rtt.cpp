@@ -112,6 +112,7 @@ void measure(const Settings& settings, const ServerUrl& url, long iterations, Ta
         spec.expected_hostname = url.host;
     }
     try {
+        diagnose::require_readable_files(settings);
         auto connection = nats::Connection::connect(spec);
         for (long i = 0; i < iterations; ++i) {
             target.samples.push_back(connection.flush(settings.timeout));
@@ -142,7 +143,6 @@ std::string micros(Duration d) {
 void run_rtt(const RttOptions& options, Runtime& runtime) {
     const long iterations = parse_iterations(options.iterations);
     const Settings& settings = runtime.settings();
-    diagnose::require_readable_files(settings);
     std::vector<UrlReport> reports;
     for (const auto& url : settings.servers()) {
         UrlReport report;

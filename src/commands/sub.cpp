@@ -274,7 +274,7 @@ private:
     // true when --wait has run out.
     bool idle() {
         flush();
-        if (Io::stdout_reader_gone()) {
+        if (m_io.stdout_reader_gone()) {
             throw BrokenPipe();
         }
         messaging::raise_async_error(m_connection, "subscription");

@@ -142,9 +142,10 @@ void StalledOutputWatchdog::watch() {
         return;
     }
     m_io.note("natty: stdout is not being read; discarding the rest of the output");
-    const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    // Only a real stdout can be swapped; an in-process Io has no descriptor to redirect.
+    const int devnull = m_io.out_fd >= 0 ? ::open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
     if (devnull >= 0) {
-        ::dup2(devnull, STDOUT_FILENO);
+        ::dup2(devnull, m_io.out_fd);
         ::close(devnull);
     }
     while (!m_stopped) {

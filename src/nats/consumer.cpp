@@ -65,22 +65,11 @@ AsyncSubscription subscribe_ordered(JetStream& js,
 }
 
 std::optional<std::vector<std::string>> stream_subjects(JetStream& js, const std::string& stream) {
-    jsStreamInfo* raw = nullptr;
-    jsErrCode code{};
-    const natsStatus status = js_GetStreamInfo(&raw, js.get(), stream.c_str(), nullptr, &code);
-    const StreamInfoHandle info(raw);
-    if (status == NATS_NOT_FOUND) {
-        clear_last_error();
+    auto info = js.stream_info(stream);
+    if (!info) {
         return std::nullopt;
     }
-    check_js(status, code, "look up stream \"" + stream + "\"");
-    std::vector<std::string> subjects;
-    if (info->Config != nullptr) {
-        for (int i = 0; i < info->Config->SubjectsLen; ++i) {
-            subjects.emplace_back(info->Config->Subjects[i]);
-        }
-    }
-    return subjects;
+    return std::move(info->config.subjects);
 }
 
 } // namespace natty::nats

@@ -1,4 +1,5 @@
 #include <natty/error.hpp>
+#include <natty/util/printable.hpp>
 #include <natty/util/subject.hpp>
 
 namespace natty {
@@ -86,26 +87,6 @@ std::string_view trim(std::string_view text) {
     return text;
 }
 
-// Shows user input safely in one line: control characters become \r, \n, \xNN.
-std::string printable(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '\r') {
-            out += "\\r";
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (byte < 0x20 || byte == 0x7f) {
-            static constexpr char k_hex[] = "0123456789abcdef";
-            out += "\\x";
-            out += k_hex[byte >> 4];
-            out += k_hex[byte & 15];
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
 
 // Inputs longer than this are shortened in error messages, which stay one readable line.
 constexpr std::size_t k_shown_input_bytes = 60;

@@ -1,0 +1,108 @@
+// The command line run in-process through run_cli(): usage errors, help and version, with no
+// server and no child process. Every usage error is one `natty: error:` line (plus an optional
+// hint), exit code 2, and happens before any connection is tried (the server given is closed).
+
+#include "in_process.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace natty::test;
+
+namespace {
+
+// natty with a server nothing listens on: a usage error must come before any connect.
+RunResult offline(const InProcess& natty, std::vector<std::string> args) {
+    args.insert(args.begin(), {"-s", "nats://127.0.0.1:1"});
+    return natty.natty(args);
+}
+
+} // namespace
+
+TEST_CASE("an unknown flag is a usage error naming the flag") {
+    InProcess natty;
+    const auto result = offline(natty, {"--no-such-flag", "context", "ls"});
+    CHECK(result.exit_code == 2);
+    CHECK(result.out.empty());
+    const auto lines = lines_of(result.err);
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0] == "natty: error: The following argument was not expected: --no-such-flag");
+    CHECK(lines[1] == "hint: see `natty --help` or `natty COMMAND --help`");
+}
+
+TEST_CASE("usage errors are one line and exit 2 before any connection") {
+    InProcess natty;
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+        {{"pub"}, "natty: error: subject is required"},
+        {{"pub", "a b", "x"}, "natty: error: invalid subject \"a b\": it contains a space"},
+        {{"sub", ""}, "natty: error: invalid subject \"\": it is empty"},
+        {{"rtt", "abc"},
+         "natty: error: invalid ITERATIONS \"abc\": expected a whole number from 1 to 100000"},
+        {{"request", "--raw", "--json", "x"},
+         "natty: error: --raw and --json cannot be combined"},
+        {{"kv", "get"}, "natty: error: bucket is required"},
+        {{"kv", "get", "bad bucket", "k"},
+         "natty: error: invalid bucket name: bucket name \"bad bucket\" contains ' '"},
+        {{"context", "save", "bad/name"},
+         "natty: error: invalid context name \"bad/name\": it contains a character other than "
+         "letters, digits, '_', '-' and '.'"},
+        {{}, "natty: error: A subcommand is required"},
+    };
+    for (const auto& [args, first_line] : cases) {
+        const auto result = offline(natty, args);
+        INFO("natty " << (args.empty() ? std::string() : args.front()) << " ...: " << result.err);
+        CHECK(result.exit_code == 2);
+        const auto lines = lines_of(result.err);
+        REQUIRE_FALSE(lines.empty());
+        CHECK(lines[0] == first_line);
+        CHECK(lines.size() <= 2);
+        if (lines.size() == 2) {
+            CHECK(lines[1].rfind("hint: ", 0) == 0);
+        }
+    }
+}
+
+TEST_CASE("help goes to stdout and exits 0; the version names nats.c") {
+    InProcess natty;
+    const auto help = natty.natty({"--help"});
+    CHECK(help.exit_code == 0);
+    CHECK(contains(help.out, "Exit codes:"));
+    CHECK(help.err.empty());
+    const auto kv_help = natty.natty({"kv", "--help"});
+    CHECK(kv_help.exit_code == 0);
+    CHECK(contains(kv_help.out, "watch"));
+    const auto version = natty.natty({"--version"});
+    CHECK(version.exit_code == 0);
+    CHECK(version.out.rfind("natty ", 0) == 0);
+    CHECK(contains(version.out, "(nats.c 3."));
+}
+
+TEST_CASE("the environment comes from Io, not from the process") {
+    InProcess natty;
+    const auto saved = natty.natty({"context", "save", "envtest", "--server", "nats://h:1"});
+    REQUIRE(saved.exit_code == 0);
+    // NATS_URL in the run's environment beats the context, as it would in a real process.
+    const auto info = natty.natty({"context", "info", "envtest", "--json"},
+                                  RunOptions{.env = {{"NATS_URL", "nats://from-env:2"}}});
+    REQUIRE(info.exit_code == 0);
+    CHECK(contains(info.out, "nats://h:1")); // info NAME shows the context as saved
+    const auto effective = natty.natty({"--context", "envtest", "context", "info", "--json"},
+                                       RunOptions{.env = {{"NATS_URL", "nats://from-env:2"}}});
+    REQUIRE(effective.exit_code == 0);
+    CHECK(contains(effective.out, "nats://from-env:2"));
+}
+
+TEST_CASE("text echoed in an error cannot split the line or reach the terminal raw") {
+    InProcess natty;
+    // A subject with a newline, an ESC sequence and invalid UTF-8, as a careless script or a
+    // hostile peer could hand it over.
+    const auto result = offline(natty, {"pub", "a\nb\x1b[31m\xff", "x"});
+    CHECK(result.exit_code == 2);
+    const auto lines = lines_of(result.err);
+    REQUIRE_FALSE(lines.empty());
+    CHECK(contains(lines[0], "a\\nb\\x1b[31m\xEF\xBF\xBD"));
+    CHECK_FALSE(contains(result.err, "\x1b"));
+    CHECK_FALSE(contains(result.err, "\xff"));
+}

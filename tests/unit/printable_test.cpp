@@ -1,0 +1,30 @@
+#include <natty/util/printable.hpp>
+
+#include <catch2/catch.hpp>
+
+using natty::printable;
+
+TEST_CASE("printable passes plain and valid UTF-8 text through") {
+    CHECK(printable("orders.new") == "orders.new");
+    CHECK(printable("über 412µs ✓ 😀") == "über 412µs ✓ 😀");
+    CHECK(printable("") == "");
+}
+
+TEST_CASE("printable escapes control characters, DEL and C1") {
+    CHECK(printable("a\nb\rc\td") == "a\\nb\\rc\\td");
+    CHECK(printable("\x1b[2J") == "\\x1b[2J");
+    CHECK(printable(std::string("nul\0x", 5)) == "nul\\x00x");
+    CHECK(printable("del\x7f") == "del\\x7f");
+    CHECK(printable("csi\xC2\x9B" "31m") == "csi\\u009b31m");
+    CHECK(printable("nbsp\xC2\xA0") == "nbsp\xC2\xA0"); // U+00A0 is printable
+}
+
+TEST_CASE("printable replaces each byte of invalid UTF-8") {
+    const std::string fffd = "\xEF\xBF\xBD";
+    CHECK(printable("\xff") == fffd);
+    CHECK(printable("a\x80z") == "a" + fffd + "z");           // stray continuation
+    CHECK(printable("\xC0\xAF") == fffd + fffd);              // overlong '/'
+    CHECK(printable("\xED\xA0\x80") == fffd + fffd + fffd);   // surrogate U+D800
+    CHECK(printable("\xF4\x90\x80\x80") == fffd + fffd + fffd + fffd); // beyond U+10FFFF
+    CHECK(printable("\xE2\x9C") == fffd + fffd);              // truncated
+}
