@@ -87,77 +87,15 @@ void check_payload_size(std::size_t data_size,
     }
 }
 
-void raise_async_error(nats::Connection& connection, const std::string& what) {
-    if (auto err = connection.take_async_error()) {
-        throw nats::NatsError(err->status,
-                              nats::describe(err->status, what, err->text),
-                              err->status == NATS_NOT_PERMITTED
-                                  ? "the server's permissions for this user do not allow it"
-                                  : "");
-    }
-    const char* text = nullptr;
-    const natsStatus last = natsConnection_GetLastError(connection.get(), &text);
-    if (last == NATS_NOT_PERMITTED) {
-        throw nats::NatsError(last,
-                              nats::describe(last, what, text == nullptr ? "" : text),
-                              "the server's permissions for this user do not allow it");
-    }
-}
-
 void flush_and_raise(nats::Connection& connection, const std::string& what) {
     try {
-        connection.flush(connection.settings().timeout);
+        connection.flush(connection.spec().timeout);
     } catch (const nats::NatsError&) {
         raise_async_error(connection, what);
         raise_if_closed(connection, what);
         throw;
     }
     raise_async_error(connection, what);
-}
-
-void raise_if_closed(nats::Connection& connection, const std::string& what) {
-    if (!natsConnection_IsClosed(connection.get())) {
-        return;
-    }
-    const char* text = nullptr;
-    natsConnection_GetLastError(connection.get(), &text);
-    const std::string reason = text == nullptr || *text == '\0' ? "" : std::string(": ") + text;
-    throw nats::NatsError(NATS_CONNECTION_CLOSED,
-                          what + ": the connection to the server was closed" + reason);
-}
-
-void publish(nats::Connection& connection,
-             const std::string& subject,
-             const std::string& reply,
-             const std::string& data,
-             const nats::Headers& headers) {
-    natsStatus status = NATS_OK;
-    if (headers.empty()) {
-        const int size = static_cast<int>(data.size());
-        status = reply.empty()
-                     ? natsConnection_Publish(connection.get(), subject.c_str(), data.data(), size)
-                     : natsConnection_PublishRequest(
-                         connection.get(), subject.c_str(), reply.c_str(), data.data(), size);
-    } else {
-        const auto msg = make_message(subject, reply, data, headers);
-        status = natsConnection_PublishMsg(connection.get(), msg.get());
-    }
-    if (status != NATS_OK) { // the message text is built only when needed: this runs per message
-        nats::check(status, "publish to \"" + subject + "\"");
-    }
-}
-
-nats::Message make_message(const std::string& subject,
-                           const std::string& reply,
-                           std::string_view data,
-                           const nats::Headers& headers) {
-    auto msg = nats::Message::create(subject, reply, data);
-    for (const auto& [key, values] : headers) {
-        for (const auto& value : values) {
-            msg.add_header(key, value);
-        }
-    }
-    return msg;
 }
 
 std::string inbox_prefix(const Settings& settings) {

@@ -6,6 +6,7 @@
 #include <natty/io.hpp>
 #include <natty/nats/connection.hpp>
 #include <natty/nats/message.hpp>
+#include <natty/nats/publish.hpp>
 #include <natty/util/template.hpp>
 
 #include <chrono>
@@ -51,33 +52,20 @@ void check_payload_size(std::size_t data_size,
                         const std::string& subject,
                         std::uint64_t already_sent);
 
-// Throws the first async error (permission violation, ...) nats.c reported, naming `what`.
-void raise_async_error(nats::Connection& connection, const std::string& what);
+// Publishing and its error checks are the nats layer's (nats/publish.hpp); sub.cpp and
+// server.cpp still name them through this namespace.
+using nats::publish;
+using nats::raise_async_error;
+using nats::raise_if_closed;
+
 // Flushes within --timeout, then raise_async_error(): the server answers the flush only after
 // it has processed (and refused) everything sent before it.
 void flush_and_raise(nats::Connection& connection, const std::string& what);
-// Throws when nats.c has closed the connection for good (e.g. the server refused something
-// fatally), with the server's reason when nats.c kept it.
-void raise_if_closed(nats::Connection& connection, const std::string& what);
 
 // The inbox prefix: --inbox-prefix (validated, UsageError naming it) or "_INBOX".
 std::string inbox_prefix(const Settings& settings);
 // A new inbox subject under the prefix: "<prefix>.<22 random characters>".
 std::string new_inbox(const std::string& prefix);
-
-// A message to publish, headers added in order.
-nats::Message make_message(const std::string& subject,
-                           const std::string& reply,
-                           std::string_view data,
-                           const nats::Headers& headers);
-
-// Publishes one message (with reply and headers when given).
-void publish(nats::Connection& connection,
-             const std::string& subject,
-             const std::string& reply,
-             const std::string& data,
-             const nats::Headers& headers);
-
 
 // While alive, writing to io.err no longer flushes io.out first (std::cerr is tied to
 // std::cout). For commands that stream to stdout: a note from the command's own thread (a

@@ -4,6 +4,7 @@
 #include <natty/error.hpp>
 #include <natty/nats/error.hpp>
 #include <natty/nats/jetstream.hpp>
+#include <natty/nats/publish.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/duration.hpp>
 #include <natty/util/interrupt.hpp>
@@ -141,7 +142,7 @@ public:
         if (m_js) {
             send_jetstream(subject, data, headers);
         } else {
-            messaging::publish(m_conn, subject, m_options.reply, data, headers);
+            nats::publish(m_conn, subject, m_options.reply, data, headers);
             if (m_options.count <= k_per_message_log_limit && !m_newline_mode) {
                 messaging::flush_and_raise(m_conn, "publish to \"" + subject + "\"");
                 log("Published " + std::to_string(data.size()) + " bytes to \"" + subject + "\"");
@@ -180,27 +181,25 @@ private:
     void send_jetstream(const std::string& subject,
                         const std::string& data,
                         const nats::Headers& headers) {
-        const auto msg = messaging::make_message(subject, m_options.reply, data, headers);
-        jsPubAck* raw = nullptr;
-        jsErrCode code{};
-        const natsStatus status = js_PublishMsg(&raw, m_js->get(), msg.get(), nullptr, &code);
-        nats::PubAckHandle ack(raw);
-        if (status == NATS_NO_RESPONDERS) {
-            nats_GetLastError(nullptr);
+        const std::string what = "JetStream publish to \"" + subject + "\"";
+        nats::PubAck ack;
+        try {
+            ack = nats::jetstream_publish(
+                *m_js, nats::make_message(subject, m_options.reply, data, headers), what);
+        } catch (const nats::NatsError& e) {
+            if (!e.no_responders()) {
+                throw;
+            }
             throw Error(ExitCode::not_found,
                         "no JetStream stream stores subject \"" + subject + "\" (no responders)",
                         "create a stream for the subject, or publish without -J");
         }
-        if (status != NATS_OK) {
-            messaging::raise_async_error(m_conn, "JetStream publish to \"" + subject + "\"");
+        std::string line =
+            "Stored in Stream: " + ack.stream + " Sequence: " + output::with_commas(ack.sequence);
+        if (!ack.domain.empty()) {
+            line += " Domain: \"" + ack.domain + "\"";
         }
-        nats::check_js(status, code, "JetStream publish to \"" + subject + "\"");
-        std::string line = "Stored in Stream: " + std::string(ack->Stream)
-                           + " Sequence: " + output::with_commas(ack->Sequence);
-        if (ack->Domain != nullptr && ack->Domain[0] != '\0') {
-            line += " Domain: \"" + std::string(ack->Domain) + "\"";
-        }
-        if (ack->Duplicate) {
+        if (ack.duplicate) {
             line += " Duplicate: true";
         }
         errno = 0;
@@ -219,12 +218,6 @@ private:
     std::string m_last_subject;
     bool m_newline_mode = false;
 };
-
-// Statuses meaning the connection went away while publishing (one-shot pub does not reconnect).
-bool connection_lost(natsStatus status) {
-    return status == NATS_CONNECTION_CLOSED || status == NATS_CONNECTION_DISCONNECTED
-           || status == NATS_STALE_CONNECTION || status == NATS_NO_SERVER;
-}
 
 std::string rate_summary(std::uint64_t sent,
                          std::uint64_t bytes,
@@ -315,7 +308,7 @@ void run_pub(const PubOptions& options, Runtime& runtime) {
         if (progress) {
             progress->finish(publisher.sent());
         }
-        if (!connection_lost(e.status())) {
+        if (!e.connection_lost()) {
             throw;
         }
         throw nats::NatsError(e.status(),

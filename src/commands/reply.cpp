@@ -3,6 +3,7 @@
 #include <natty/commands/reply.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/error.hpp>
+#include <natty/nats/publish.hpp>
 #include <natty/nats/subscription.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/duration.hpp>
@@ -207,7 +208,7 @@ private:
                           {{"Nats-Service-Error", {e.what()}},
                            {"Nats-Service-Error-Code", {"500"}}}};
         }
-        messaging::publish(m_conn, reply_subject, {}, reply.data, reply.headers);
+        nats::publish(m_conn, reply_subject, {}, reply.data, reply.headers);
     }
 
     Reply build_reply(const nats::Message& msg,
@@ -379,7 +380,7 @@ void run_reply(const ReplyOptions& options, Runtime& runtime) {
             }
         }
     }
-    connection.flush(connection.settings().timeout);
+    connection.flush(connection.spec().timeout);
     io.note("Answered " + output::count_of(replier.handled(), "request"));
 }
 

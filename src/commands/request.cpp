@@ -3,6 +3,7 @@
 #include <natty/commands/request.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/error.hpp>
+#include <natty/nats/publish.hpp>
 #include <natty/nats/subscription.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/duration.hpp>
@@ -113,7 +114,7 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
 
     const std::string inbox = messaging::new_inbox(messaging::inbox_prefix(runtime.settings()));
     auto connection = runtime.connect();
-    const Duration timeout = connection.settings().timeout;
+    const Duration timeout = connection.spec().timeout;
     const std::int64_t max_payload = connection.max_payload();
     auto sub = nats::Subscription::subscribe(connection, inbox + ".*");
     sub.set_pending_limits(65536, 256 * 1024 * 1024);
@@ -137,7 +138,7 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
             io.note("Sending request on \"" + subject + "\"");
         }
         const auto sent_at = Clock::now();
-        messaging::publish(connection, subject, reply_to, data, headers);
+        nats::publish(connection, subject, reply_to, data, headers);
         messaging::flush_and_raise(connection, "request on \"" + subject + "\"");
 
         std::int64_t received = 0;
