@@ -57,6 +57,43 @@ Template compile_or_literal(const std::string& text,
     return templates ? Template::compile(text, what, features) : Template::literal(text);
 }
 
+Template compile_input(const std::string& text, const std::string& what, bool templates) {
+    return compile_or_literal(text, what, templates && output::is_valid_utf8(text));
+}
+
+Plan compile_plan(const std::string& subject,
+                  const std::vector<std::string>& header_flags,
+                  bool templates) {
+    Plan plan{compile_or_literal(subject, "subject", templates), {}};
+    if (plan.subject.is_constant()) {
+        require_publish_subject(subject, "subject");
+    } else {
+        require_publish_subject(plan.subject.render(TemplateValues{}), "subject (as rendered)");
+    }
+    plan.headers = compile_headers(header_flags, templates);
+    return plan;
+}
+
+const std::string&
+render_into(const Template& t, const TemplateValues& values, std::string& storage) {
+    if (t.is_constant()) {
+        return t.source();
+    }
+    storage = t.render(values);
+    return storage;
+}
+
+const std::string&
+render_subject(const Template& subject, const TemplateValues& values, std::string& storage) {
+    const std::string& rendered = render_into(subject, values, storage);
+    if (!subject.is_constant()) {
+        require_publish_subject(rendered,
+                                "subject (as rendered for message " + std::to_string(values.count)
+                                    + ")");
+    }
+    return rendered;
+}
+
 bool body_from_stdin(const Io& io, bool has_body_arg, bool force_stdin) {
     if (has_body_arg) {
         return false;
@@ -67,6 +104,20 @@ bool body_from_stdin(const Io& io, bool has_body_arg, bool force_stdin) {
 std::string read_all(Io& io) {
     std::string data{std::istreambuf_iterator<char>(io.in), std::istreambuf_iterator<char>()};
     return data;
+}
+
+Template read_body(Io& io,
+                   const std::optional<std::string>& body,
+                   bool force_stdin,
+                   bool templates,
+                   bool announce) {
+    if (!body_from_stdin(io, body.has_value(), force_stdin)) {
+        return compile_or_literal(body.value_or(""), "body", templates);
+    }
+    if (announce && io.stdin_is_tty) {
+        io.note("Reading payload from STDIN (end with Ctrl-D)");
+    }
+    return compile_input(read_all(io), "body from stdin", templates);
 }
 
 void check_payload_size(std::size_t data_size,
@@ -178,7 +229,8 @@ void append_json_text_or_b64(std::string& out, std::string_view text) {
 std::string message_json(const nats::Message& msg,
                          std::chrono::system_clock::time_point t,
                          std::string_view leading,
-                         std::string_view trailing) {
+                         std::string_view trailing,
+                         std::string_view subject) {
     const std::string_view data = msg.data();
     std::string out;
     out.reserve(128 + data.size() + data.size() / 3);
@@ -188,7 +240,7 @@ std::string message_json(const nats::Message& msg,
         out += ',';
     }
     out += "\"subject\":";
-    append_json_string(out, msg.subject());
+    append_json_string(out, subject.empty() ? msg.subject() : subject);
     if (!msg.reply().empty()) {
         out += ",\"reply\":";
         append_json_string(out, msg.reply());

@@ -39,11 +39,41 @@ Template compile_or_literal(const std::string& text,
                             bool templates,
                             TemplateFeatures features = {});
 
+// Text that arrived as data (stdin, one line of it) is a template only when templates are on
+// and it is valid UTF-8: binary input is never interpreted.
+Template compile_input(const std::string& text, const std::string& what, bool templates);
+
+// What pub and request compile before connecting: the subject (checked as rendered for the
+// first message when it is a template) and the -H headers.
+struct Plan {
+    Template subject;
+    std::vector<HeaderTemplate> headers;
+};
+// Throws UsageError naming a bad subject, template or header.
+Plan compile_plan(const std::string& subject,
+                  const std::vector<std::string>& header_flags,
+                  bool templates);
+
+// The template's text when it is constant (no copy per message), else its rendering, kept in
+// `storage`.
+const std::string&
+render_into(const Template& t, const TemplateValues& values, std::string& storage);
+// render_into() for the subject of message number values.count, checked when it is a template.
+const std::string&
+render_subject(const Template& subject, const TemplateValues& values, std::string& storage);
+
 // Where the message body comes from: the BODY argument, else stdin when it is piped, when
 // both stdin and stdout are a terminal (typing until EOF), or with --force-stdin.
 bool body_from_stdin(const Io& io, bool has_body_arg, bool force_stdin);
 // Reads all of stdin.
 std::string read_all(Io& io);
+// The body template by that rule: stdin is read whole (see compile_input()); `announce` notes
+// on stderr when it waits for typing on a terminal.
+Template read_body(Io& io,
+                   const std::optional<std::string>& body,
+                   bool force_stdin,
+                   bool templates,
+                   bool announce);
 
 // Refuses a message larger than the server's max_payload before it is sent.
 void check_payload_size(std::size_t data_size,
@@ -86,16 +116,21 @@ private:
 // Local wall-clock time like Go's StampMicro: "Jul 20 15:04:05.123456".
 std::string stamp_micro(std::chrono::system_clock::time_point t);
 
-// Appends `text` (valid UTF-8) as a JSON string literal.
+// Appends `text` (valid UTF-8) as a JSON string literal. With message_json() the one JSON
+// writer that is not nlohmann-json: see there.
 void append_json_string(std::string& out, std::string_view text);
 
-// The compact JSON object for one message, built without a DOM because sub --json must keep
-// up with fast publishers: `leading` and `trailing` are extra `"key":value` members (or empty)
-// around subject, reply, headers, size, time and data (or data_b64 + encoding).
+// The compact JSON object for one message (a JSON Lines record). Built by hand, not with
+// nlohmann-json, because sub --json writes one per message and must keep up with fast
+// publishers: no DOM, no per-member allocation. `leading` and `trailing` are extra
+// `"key":value` members (or empty) around subject, reply, headers, size, time and data (or
+// data_b64 + encoding). `subject` replaces the message's own when not empty: a reply arrives
+// on the requester's inbox, but request --json reports the subject it asked.
 std::string message_json(const nats::Message& msg,
                          std::chrono::system_clock::time_point t,
                          std::string_view leading = {},
-                         std::string_view trailing = {});
+                         std::string_view trailing = {},
+                         std::string_view subject = {});
 
 // Writes headers as "Key: value" lines and the body for humans: binary bodies are summarised
 // instead of dumped when stdout is a terminal; an empty body shows as "nil body".

@@ -360,8 +360,8 @@ void run_reply(const ReplyOptions& options, Runtime& runtime) {
     while (!interrupt.requested() && (limit == 0 || replier.handled() < limit)) {
         auto msg = sub.next(k_poll);
         if (!msg) {
-            messaging::raise_async_error(connection, "reply on \"" + options.subject + "\"");
-            messaging::raise_if_closed(connection, "reply on \"" + options.subject + "\"");
+            nats::raise_async_error(connection, "reply on \"" + options.subject + "\"");
+            nats::raise_if_closed(connection, "reply on \"" + options.subject + "\"");
             if (sub.finished()) {
                 break;
             }
