@@ -122,7 +122,9 @@ void append_json_string(std::string& out, std::string_view text);
 
 // The compact JSON object for one message (a JSON Lines record). Built by hand, not with
 // nlohmann-json, because sub --json writes one per message and must keep up with fast
-// publishers: no DOM, no per-member allocation. `leading` and `trailing` are extra
+// publishers: for a 128-byte message with one header it takes ~7,100 instructions against
+// ~25,900 for the same bytes from nlohmann::ordered_json (callgrind, 100,000 messages). Every
+// other JSON document uses nlohmann-json. `leading` and `trailing` are extra
 // `"key":value` members (or empty) around subject, reply, headers, size, time and data (or
 // data_b64 + encoding). `subject` replaces the message's own when not empty: a reply arrives
 // on the requester's inbox, but request --json reports the subject it asked.
