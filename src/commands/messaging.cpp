@@ -57,6 +57,43 @@ Template compile_or_literal(const std::string& text,
     return templates ? Template::compile(text, what, features) : Template::literal(text);
 }
 
+Template compile_input(const std::string& text, const std::string& what, bool templates) {
+    return compile_or_literal(text, what, templates && output::is_valid_utf8(text));
+}
+
+Plan compile_plan(const std::string& subject,
+                  const std::vector<std::string>& header_flags,
+                  bool templates) {
+    Plan plan{compile_or_literal(subject, "subject", templates), {}};
+    if (plan.subject.is_constant()) {
+        require_publish_subject(subject, "subject");
+    } else {
+        require_publish_subject(plan.subject.render(TemplateValues{}), "subject (as rendered)");
+    }
+    plan.headers = compile_headers(header_flags, templates);
+    return plan;
+}
+
+const std::string&
+render_into(const Template& t, const TemplateValues& values, std::string& storage) {
+    if (t.is_constant()) {
+        return t.source();
+    }
+    storage = t.render(values);
+    return storage;
+}
+
+const std::string&
+render_subject(const Template& subject, const TemplateValues& values, std::string& storage) {
+    const std::string& rendered = render_into(subject, values, storage);
+    if (!subject.is_constant()) {
+        require_publish_subject(rendered,
+                                "subject (as rendered for message " + std::to_string(values.count)
+                                    + ")");
+    }
+    return rendered;
+}
+
 bool body_from_stdin(const Io& io, bool has_body_arg, bool force_stdin) {
     if (has_body_arg) {
         return false;
@@ -67,6 +104,20 @@ bool body_from_stdin(const Io& io, bool has_body_arg, bool force_stdin) {
 std::string read_all(Io& io) {
     std::string data{std::istreambuf_iterator<char>(io.in), std::istreambuf_iterator<char>()};
     return data;
+}
+
+Template read_body(Io& io,
+                   const std::optional<std::string>& body,
+                   bool force_stdin,
+                   bool templates,
+                   bool announce) {
+    if (!body_from_stdin(io, body.has_value(), force_stdin)) {
+        return compile_or_literal(body.value_or(""), "body", templates);
+    }
+    if (announce && io.stdin_is_tty) {
+        io.note("Reading payload from STDIN (end with Ctrl-D)");
+    }
+    return compile_input(read_all(io), "body from stdin", templates);
 }
 
 void check_payload_size(std::size_t data_size,
@@ -87,23 +138,6 @@ void check_payload_size(std::size_t data_size,
     }
 }
 
-void raise_async_error(nats::Connection& connection, const std::string& what) {
-    if (auto err = connection.take_async_error()) {
-        throw nats::NatsError(err->status,
-                              nats::describe(err->status, what, err->text),
-                              err->status == NATS_NOT_PERMITTED
-                                  ? "the server's permissions for this user do not allow it"
-                                  : "");
-    }
-    const char* text = nullptr;
-    const natsStatus last = natsConnection_GetLastError(connection.get(), &text);
-    if (last == NATS_NOT_PERMITTED) {
-        throw nats::NatsError(last,
-                              nats::describe(last, what, text == nullptr ? "" : text),
-                              "the server's permissions for this user do not allow it");
-    }
-}
-
 void flush_and_raise(nats::Connection& connection, const std::string& what) {
     try {
         connection.flush(connection.spec().timeout);
@@ -113,51 +147,6 @@ void flush_and_raise(nats::Connection& connection, const std::string& what) {
         throw;
     }
     raise_async_error(connection, what);
-}
-
-void raise_if_closed(nats::Connection& connection, const std::string& what) {
-    if (!natsConnection_IsClosed(connection.get())) {
-        return;
-    }
-    const char* text = nullptr;
-    natsConnection_GetLastError(connection.get(), &text);
-    const std::string reason = text == nullptr || *text == '\0' ? "" : std::string(": ") + text;
-    throw nats::NatsError(NATS_CONNECTION_CLOSED,
-                          what + ": the connection to the server was closed" + reason);
-}
-
-void publish(nats::Connection& connection,
-             const std::string& subject,
-             const std::string& reply,
-             const std::string& data,
-             const nats::Headers& headers) {
-    natsStatus status = NATS_OK;
-    if (headers.empty()) {
-        const int size = static_cast<int>(data.size());
-        status = reply.empty()
-                     ? natsConnection_Publish(connection.get(), subject.c_str(), data.data(), size)
-                     : natsConnection_PublishRequest(
-                         connection.get(), subject.c_str(), reply.c_str(), data.data(), size);
-    } else {
-        const auto msg = make_message(subject, reply, data, headers);
-        status = natsConnection_PublishMsg(connection.get(), msg.get());
-    }
-    if (status != NATS_OK) { // the message text is built only when needed: this runs per message
-        nats::check(status, "publish to \"" + subject + "\"");
-    }
-}
-
-nats::Message make_message(const std::string& subject,
-                           const std::string& reply,
-                           std::string_view data,
-                           const nats::Headers& headers) {
-    auto msg = nats::Message::create(subject, reply, data);
-    for (const auto& [key, values] : headers) {
-        for (const auto& value : values) {
-            msg.add_header(key, value);
-        }
-    }
-    return msg;
 }
 
 std::string inbox_prefix(const Settings& settings) {
@@ -240,7 +229,8 @@ void append_json_text_or_b64(std::string& out, std::string_view text) {
 std::string message_json(const nats::Message& msg,
                          std::chrono::system_clock::time_point t,
                          std::string_view leading,
-                         std::string_view trailing) {
+                         std::string_view trailing,
+                         std::string_view subject) {
     const std::string_view data = msg.data();
     std::string out;
     out.reserve(128 + data.size() + data.size() / 3);
@@ -250,7 +240,7 @@ std::string message_json(const nats::Message& msg,
         out += ',';
     }
     out += "\"subject\":";
-    append_json_string(out, msg.subject());
+    append_json_string(out, subject.empty() ? msg.subject() : subject);
     if (!msg.reply().empty()) {
         out += ",\"reply\":";
         append_json_string(out, msg.reply());

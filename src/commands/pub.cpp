@@ -4,6 +4,7 @@
 #include <natty/error.hpp>
 #include <natty/nats/error.hpp>
 #include <natty/nats/jetstream.hpp>
+#include <natty/nats/publish.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/duration.hpp>
 #include <natty/util/interrupt.hpp>
@@ -25,13 +26,6 @@ using Clock = std::chrono::steady_clock;
 constexpr std::int64_t k_per_message_log_limit = 20;
 // How often the async error state is checked during a long run.
 constexpr std::uint64_t k_error_check_interval = 4096;
-
-// Everything compiled before connecting.
-struct Plan {
-    Template subject;
-    std::vector<messaging::HeaderTemplate> headers;
-    Duration sleep{0};
-};
 
 // Draws a one-line progress bar on a terminal's stderr.
 class Progress {
@@ -74,46 +68,26 @@ private:
     Clock::time_point m_last{};
 };
 
-Plan compile_plan(const PubOptions& options) {
-    const bool templates = !options.no_templates;
-    Plan plan{messaging::compile_or_literal(options.subject, "subject", templates), {}, {}};
-    if (plan.subject.is_constant()) {
-        require_publish_subject(options.subject, "subject");
-    } else {
-        require_publish_subject(plan.subject.render(TemplateValues{}), "subject (as rendered)");
-    }
+// Checks the flags compile_plan() does not cover; returns --sleep.
+Duration check_options(const PubOptions& options) {
     if (!options.reply.empty()) {
         require_publish_subject(options.reply, "--reply subject");
     }
-    plan.headers = messaging::compile_headers(options.headers, templates);
     if (options.count < 1) {
         throw UsageError("--count must be at least 1, got " + std::to_string(options.count),
                          "leave --count out to send one message");
     }
-    if (!options.sleep.empty()) {
-        plan.sleep = parse_duration(options.sleep, "--sleep");
-    }
     if (options.send_on != "eof" && options.send_on != "newline") {
         throw UsageError("--send-on must be eof or newline, got \"" + options.send_on + "\"");
     }
-    return plan;
-}
-
-// The template's text when it is constant, else its rendering, kept in `storage`.
-const std::string&
-render_into(const Template& t, const TemplateValues& values, std::string& storage) {
-    if (t.is_constant()) {
-        return t.source();
-    }
-    storage = t.render(values);
-    return storage;
+    return options.sleep.empty() ? Duration{0} : parse_duration(options.sleep, "--sleep");
 }
 
 // Sends messages and keeps the counters; one per pub run.
 class Publisher {
 public:
     Publisher(const PubOptions& options,
-              const Plan& plan,
+              const messaging::Plan& plan,
               Runtime& runtime,
               nats::Connection& connection)
         : m_options(options), m_plan(plan), m_io(runtime.io()), m_conn(connection),
@@ -130,18 +104,15 @@ public:
         // Constant templates are used as they are: no copy per message.
         std::string rendered_subject;
         std::string rendered_data;
-        const std::string& subject = render_into(m_plan.subject, values, rendered_subject);
-        if (!m_plan.subject.is_constant()) {
-            require_publish_subject(
-                subject, "subject (as rendered for message " + std::to_string(values.count) + ")");
-        }
-        const std::string& data = render_into(body, values, rendered_data);
+        const std::string& subject =
+            messaging::render_subject(m_plan.subject, values, rendered_subject);
+        const std::string& data = messaging::render_into(body, values, rendered_data);
         const nats::Headers headers = messaging::render_headers(m_plan.headers, values);
         messaging::check_payload_size(data.size(), headers, m_max_payload, subject, m_sent);
         if (m_js) {
             send_jetstream(subject, data, headers);
         } else {
-            messaging::publish(m_conn, subject, m_options.reply, data, headers);
+            nats::publish(m_conn, subject, m_options.reply, data, headers);
             if (m_options.count <= k_per_message_log_limit && !m_newline_mode) {
                 messaging::flush_and_raise(m_conn, "publish to \"" + subject + "\"");
                 log("Published " + std::to_string(data.size()) + " bytes to \"" + subject + "\"");
@@ -151,7 +122,7 @@ public:
         m_bytes += data.size();
         m_last_subject = subject;
         if (m_sent % k_error_check_interval == 0) {
-            messaging::raise_async_error(m_conn, "publish to \"" + subject + "\"");
+            nats::raise_async_error(m_conn, "publish to \"" + subject + "\"");
         }
     }
 
@@ -159,13 +130,19 @@ public:
     void finish() {
         const std::string what = "publish to \"" + m_last_subject + "\"";
         if (m_js) {
-            messaging::raise_async_error(m_conn, what);
+            nats::raise_async_error(m_conn, what);
         } else {
             messaging::flush_and_raise(m_conn, what);
         }
     }
 
+    // Raises what the server refused since the last check (send() checks every so often).
+    void raise_async_error() {
+        nats::raise_async_error(m_conn, "publish to \"" + m_last_subject + "\"");
+    }
+
     void set_newline_mode(bool on) { m_newline_mode = on; }
+    Io& io() const { return m_io; }
     std::uint64_t sent() const { return m_sent; }
     std::uint64_t bytes() const { return m_bytes; }
     const std::string& last_subject() const { return m_last_subject; }
@@ -180,27 +157,25 @@ private:
     void send_jetstream(const std::string& subject,
                         const std::string& data,
                         const nats::Headers& headers) {
-        const auto msg = messaging::make_message(subject, m_options.reply, data, headers);
-        jsPubAck* raw = nullptr;
-        jsErrCode code{};
-        const natsStatus status = js_PublishMsg(&raw, m_js->get(), msg.get(), nullptr, &code);
-        nats::PubAckHandle ack(raw);
-        if (status == NATS_NO_RESPONDERS) {
-            nats_GetLastError(nullptr);
+        const std::string what = "JetStream publish to \"" + subject + "\"";
+        nats::PubAck ack;
+        try {
+            ack = nats::jetstream_publish(
+                *m_js, nats::make_message(subject, m_options.reply, data, headers), what);
+        } catch (const nats::NatsError& e) {
+            if (!e.no_responders()) {
+                throw;
+            }
             throw Error(ExitCode::not_found,
                         "no JetStream stream stores subject \"" + subject + "\" (no responders)",
                         "create a stream for the subject, or publish without -J");
         }
-        if (status != NATS_OK) {
-            messaging::raise_async_error(m_conn, "JetStream publish to \"" + subject + "\"");
+        std::string line =
+            "Stored in Stream: " + ack.stream + " Sequence: " + output::with_commas(ack.sequence);
+        if (!ack.domain.empty()) {
+            line += " Domain: \"" + ack.domain + "\"";
         }
-        nats::check_js(status, code, "JetStream publish to \"" + subject + "\"");
-        std::string line = "Stored in Stream: " + std::string(ack->Stream)
-                           + " Sequence: " + output::with_commas(ack->Sequence);
-        if (ack->Domain != nullptr && ack->Domain[0] != '\0') {
-            line += " Domain: \"" + std::string(ack->Domain) + "\"";
-        }
-        if (ack->Duplicate) {
+        if (ack.duplicate) {
             line += " Duplicate: true";
         }
         errno = 0;
@@ -209,7 +184,7 @@ private:
     }
 
     const PubOptions& m_options;
-    const Plan& m_plan;
+    const messaging::Plan& m_plan;
     Io& m_io;
     nats::Connection& m_conn;
     std::int64_t m_max_payload;
@@ -219,12 +194,6 @@ private:
     std::string m_last_subject;
     bool m_newline_mode = false;
 };
-
-// Statuses meaning the connection went away while publishing (one-shot pub does not reconnect).
-bool connection_lost(natsStatus status) {
-    return status == NATS_CONNECTION_CLOSED || status == NATS_CONNECTION_DISCONNECTED
-           || status == NATS_STALE_CONNECTION || status == NATS_NO_SERVER;
-}
 
 std::string rate_summary(std::uint64_t sent,
                          std::uint64_t bytes,
@@ -239,32 +208,70 @@ std::string rate_summary(std::uint64_t sent,
            + " (" + rate + " msgs/s)";
 }
 
+// Sends --count messages with `body`, or --count per stdin line with --send-on newline (no
+// body), pausing --sleep between them, until done or interrupted.
+void send_all(Publisher& publisher,
+              const PubOptions& options,
+              const std::optional<Template>& body,
+              Duration sleep,
+              Progress* progress,
+              InterruptGuard& interrupt) {
+    auto pause = [&]() {
+        if (sleep > Duration::zero()) {
+            interrupt.wait_for(std::chrono::duration_cast<std::chrono::milliseconds>(sleep));
+        }
+    };
+    if (!body) {
+        std::string line;
+        while (!interrupt.requested() && std::getline(publisher.io().in, line)) {
+            const Template line_body =
+                messaging::compile_input(line, "line from stdin", !options.no_templates);
+            for (std::int64_t i = 0; i < options.count && !interrupt.requested(); ++i) {
+                publisher.send(line_body);
+                pause();
+            }
+            publisher.raise_async_error();
+        }
+        return;
+    }
+    const auto total = static_cast<std::uint64_t>(options.count);
+    for (std::uint64_t i = 0; i < total && !interrupt.requested(); ++i) {
+        publisher.send(*body);
+        if (progress != nullptr) {
+            progress->update(publisher.sent());
+        }
+        if (i + 1 < total) {
+            pause();
+        }
+    }
+}
+
+// A lost connection says how far core NATS publishing got and that it confirms nothing.
+[[noreturn]] void throw_connection_lost(const nats::NatsError& e, std::uint64_t sent) {
+    throw nats::NatsError(e.status(),
+                          std::string(e.what()) + " (connection lost after "
+                              + output::count_of(sent, "message")
+                              + "; the last of them may not have reached the server)",
+                          "core NATS does not confirm delivery; publish with -J to get a "
+                          "stored acknowledgement for each message");
+}
+
 } // namespace
 
 void run_pub(const PubOptions& options, Runtime& runtime) {
     Io& io = runtime.io();
-    const Plan plan = compile_plan(options);
     const bool templates = !options.no_templates;
-    const bool from_stdin =
-        messaging::body_from_stdin(io, options.body.has_value(), options.force_stdin);
+    const auto plan = messaging::compile_plan(options.subject, options.headers, templates);
+    const Duration sleep = check_options(options);
     const bool newline_mode = options.send_on == "newline";
-    if (newline_mode && !from_stdin) {
-        throw UsageError("--send-on newline reads messages from stdin, but a BODY was given",
-                         "pipe the lines in and leave out BODY");
-    }
     std::optional<Template> body;
-    if (!newline_mode) {
-        if (from_stdin) {
-            if (io.stdin_is_tty && !options.quiet) {
-                io.note("Reading payload from STDIN (end with Ctrl-D)");
-            }
-            const std::string data = messaging::read_all(io);
-            // Binary input is never interpreted as a template.
-            body = messaging::compile_or_literal(
-                data, "body from stdin", templates && output::is_valid_utf8(data));
-        } else {
-            body = messaging::compile_or_literal(options.body.value_or(""), "body", templates);
+    if (newline_mode) {
+        if (!messaging::body_from_stdin(io, options.body.has_value(), options.force_stdin)) {
+            throw UsageError("--send-on newline reads messages from stdin, but a BODY was given",
+                             "pipe the lines in and leave out BODY");
         }
+    } else {
+        body = messaging::read_body(io, options.body, options.force_stdin, templates, !options.quiet);
     }
 
     auto connection = runtime.connect();
@@ -272,62 +279,27 @@ void run_pub(const PubOptions& options, Runtime& runtime) {
     publisher.set_newline_mode(newline_mode);
     InterruptGuard interrupt;
     const auto start = Clock::now();
-    const auto total = static_cast<std::uint64_t>(options.count);
-    const bool bulk = options.count > k_per_message_log_limit || newline_mode;
     std::optional<Progress> progress;
     if (options.count > k_per_message_log_limit && io.stderr_is_tty && !options.quiet
         && !newline_mode) {
-        progress.emplace(io, total);
+        progress.emplace(io, static_cast<std::uint64_t>(options.count));
     }
-
-    auto pause = [&]() {
-        if (plan.sleep > Duration::zero()) {
-            interrupt.wait_for(std::chrono::duration_cast<std::chrono::milliseconds>(plan.sleep));
-        }
-    };
-
     try {
-        if (newline_mode) {
-            std::string line;
-            while (!interrupt.requested() && std::getline(io.in, line)) {
-                const Template line_body = messaging::compile_or_literal(
-                    line, "line from stdin", templates && output::is_valid_utf8(line));
-                for (std::int64_t i = 0; i < options.count && !interrupt.requested(); ++i) {
-                    publisher.send(line_body);
-                    pause();
-                }
-                messaging::raise_async_error(connection,
-                                             "publish to \"" + publisher.last_subject() + "\"");
-            }
-        } else {
-            for (std::uint64_t i = 0; i < total && !interrupt.requested(); ++i) {
-                publisher.send(*body);
-                if (progress) {
-                    progress->update(publisher.sent());
-                }
-                if (i + 1 < total) {
-                    pause();
-                }
-            }
-        }
+        send_all(publisher, options, body, sleep, progress ? &*progress : nullptr, interrupt);
         publisher.finish();
     } catch (const nats::NatsError& e) {
         if (progress) {
             progress->finish(publisher.sent());
         }
-        if (!connection_lost(e.status())) {
+        if (!e.connection_lost()) {
             throw;
         }
-        throw nats::NatsError(e.status(),
-                              std::string(e.what()) + " (connection lost after "
-                                  + output::count_of(publisher.sent(), "message")
-                                  + "; the last of them may not have reached the server)",
-                              "core NATS does not confirm delivery; publish with -J to get a "
-                              "stored acknowledgement for each message");
+        throw_connection_lost(e, publisher.sent());
     }
     if (progress) {
         progress->finish(publisher.sent());
     }
+    const bool bulk = options.count > k_per_message_log_limit || newline_mode;
     if (bulk && !options.jetstream) {
         publisher.log(rate_summary(
             publisher.sent(), publisher.bytes(), publisher.last_subject(), Clock::now() - start));

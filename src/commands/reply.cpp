@@ -3,6 +3,7 @@
 #include <natty/commands/reply.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/error.hpp>
+#include <natty/nats/publish.hpp>
 #include <natty/nats/subscription.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/duration.hpp>
@@ -207,7 +208,7 @@ private:
                           {{"Nats-Service-Error", {e.what()}},
                            {"Nats-Service-Error-Code", {"500"}}}};
         }
-        messaging::publish(m_conn, reply_subject, {}, reply.data, reply.headers);
+        nats::publish(m_conn, reply_subject, {}, reply.data, reply.headers);
     }
 
     Reply build_reply(const nats::Message& msg,
@@ -359,8 +360,8 @@ void run_reply(const ReplyOptions& options, Runtime& runtime) {
     while (!interrupt.requested() && (limit == 0 || replier.handled() < limit)) {
         auto msg = sub.next(k_poll);
         if (!msg) {
-            messaging::raise_async_error(connection, "reply on \"" + options.subject + "\"");
-            messaging::raise_if_closed(connection, "reply on \"" + options.subject + "\"");
+            nats::raise_async_error(connection, "reply on \"" + options.subject + "\"");
+            nats::raise_if_closed(connection, "reply on \"" + options.subject + "\"");
             if (sub.finished()) {
                 break;
             }

@@ -3,6 +3,7 @@
 #include <natty/commands/request.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/error.hpp>
+#include <natty/nats/publish.hpp>
 #include <natty/nats/subscription.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/duration.hpp>
@@ -20,20 +21,16 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds k_poll{100};
 
-struct Plan {
-    Template subject;
-    Template body;
-    std::vector<messaging::HeaderTemplate> headers;
-    Duration reply_timeout{};
-};
-
 std::string format_rtt(Clock::duration d) {
     return format_go_duration(std::chrono::duration_cast<std::chrono::microseconds>(d));
 }
 
+// Prints one reply: a JSON line (with the subject requested, not the inbox it arrived on),
+// the raw body, or the body for humans with the rtt and headers on stderr.
 void print_reply(Io& io,
                  const RequestOptions& options,
                  const nats::Message& msg,
+                 const std::string& subject,
                  Clock::duration rtt,
                  std::uint64_t request_number) {
     errno = 0;
@@ -46,7 +43,8 @@ void print_reply(Io& io,
         io.out << messaging::message_json(msg,
                                           std::chrono::system_clock::now(),
                                           "\"request\":" + std::to_string(request_number),
-                                          rtt_ms)
+                                          rtt_ms,
+                                          subject)
                << '\n';
     } else if (options.raw) {
         io.out << msg.data();
@@ -74,25 +72,10 @@ void print_reply(Io& io,
                     + ") or check the subject's spelling");
 }
 
-// Raises the permission error nats.c reported for this request, if any.
-void raise_denied(nats::Connection& connection, const std::string& subject) {
-    messaging::raise_async_error(connection, "request on \"" + subject + "\"");
-}
-
-} // namespace
-
-void run_request(const RequestOptions& options, Runtime& runtime) {
-    Io& io = runtime.io();
-    const bool templates = !options.no_templates;
-    Plan plan{messaging::compile_or_literal(options.subject, "subject", templates),
-              Template::literal(""),
-              messaging::compile_headers(options.headers, templates),
-              parse_duration(options.reply_timeout, "--reply-timeout")};
-    if (plan.subject.is_constant()) {
-        require_publish_subject(options.subject, "subject");
-    } else {
-        require_publish_subject(plan.subject.render(TemplateValues{}), "subject (as rendered)");
-    }
+// Checks the flags, then compiles subject and headers; before connecting.
+messaging::Plan compile_request(const RequestOptions& options) {
+    const auto plan =
+        messaging::compile_plan(options.subject, options.headers, !options.no_templates);
     if (options.count < 1) {
         throw UsageError("--count must be at least 1, got " + std::to_string(options.count));
     }
@@ -103,66 +86,87 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
     if (options.raw && options.json) {
         throw UsageError("--raw and --json cannot be combined");
     }
-    if (messaging::body_from_stdin(io, options.body.has_value(), options.force_stdin)) {
-        const std::string data = messaging::read_all(io);
-        plan.body = messaging::compile_or_literal(
-            data, "body from stdin", templates && output::is_valid_utf8(data));
-    } else {
-        plan.body = messaging::compile_or_literal(options.body.value_or(""), "body", templates);
+    return plan;
+}
+
+// Sends the requests one after another on one connection, each with its own reply subject
+// under one inbox subscription, and prints the replies as they come.
+class Requester {
+public:
+    Requester(const RequestOptions& options,
+              const messaging::Plan& plan,
+              Template body,
+              Duration reply_timeout,
+              Runtime& runtime,
+              nats::Connection& connection,
+              const std::string& inbox)
+        : m_options(options), m_plan(plan), m_body(std::move(body)), m_io(runtime.io()),
+          m_conn(connection), m_inbox(inbox),
+          m_reply_timeout(reply_timeout),
+          m_timeout(connection.spec().timeout), m_max_payload(connection.max_payload()),
+          m_sub(nats::Subscription::subscribe(connection, inbox + ".*")) {
+        m_sub.set_pending_limits(65536, 256 * 1024 * 1024);
     }
 
-    const std::string inbox = messaging::new_inbox(messaging::inbox_prefix(runtime.settings()));
-    auto connection = runtime.connect();
-    const Duration timeout = connection.spec().timeout;
-    const std::int64_t max_payload = connection.max_payload();
-    auto sub = nats::Subscription::subscribe(connection, inbox + ".*");
-    sub.set_pending_limits(65536, 256 * 1024 * 1024);
-    InterruptGuard interrupt;
-    bool service_error = false;
-    std::string service_error_text;
-
-    for (std::int64_t i = 1; i <= options.count; ++i) {
+    // Sends request number `n` and waits for its replies; throws on no responders, a timeout
+    // without any reply, permission errors and a closed connection.
+    void request(std::uint64_t n) {
         TemplateValues values;
-        values.count = static_cast<std::uint64_t>(i);
-        const std::string subject = plan.subject.render(values);
-        if (!plan.subject.is_constant()) {
-            require_publish_subject(subject, "subject (as rendered)");
-        }
-        const std::string data = plan.body.render(values);
-        const nats::Headers headers = messaging::render_headers(plan.headers, values);
-        messaging::check_payload_size(
-            data.size(), headers, max_payload, subject, static_cast<std::uint64_t>(i - 1));
-        const std::string reply_to = inbox + "." + std::to_string(i);
-        if (!options.raw && !options.json) {
-            io.note("Sending request on \"" + subject + "\"");
+        values.count = n;
+        std::string rendered_subject;
+        const std::string subject =
+            messaging::render_subject(m_plan.subject, values, rendered_subject);
+        const std::string data = m_body.render(values);
+        const nats::Headers headers = messaging::render_headers(m_plan.headers, values);
+        messaging::check_payload_size(data.size(), headers, m_max_payload, subject, n - 1);
+        const std::string reply_to = m_inbox + "." + std::to_string(n);
+        if (!m_options.raw && !m_options.json) {
+            m_io.note("Sending request on \"" + subject + "\"");
         }
         const auto sent_at = Clock::now();
-        messaging::publish(connection, subject, reply_to, data, headers);
-        messaging::flush_and_raise(connection, "request on \"" + subject + "\"");
+        nats::publish(m_conn, subject, reply_to, data, headers);
+        messaging::flush_and_raise(m_conn, "request on \"" + subject + "\"");
+        if (collect(subject, reply_to, sent_at, n) == 0) {
+            raise_denied(subject);
+            throw Error(ExitCode::timeout,
+                        "no reply on \"" + subject + "\" within " + format_go_duration(m_timeout),
+                        "the responder may be slow or gone; raise --timeout to wait longer");
+        }
+    }
 
+    // After all requests: a reply that carried a Nats-Service-Error header fails the run.
+    void finish() const {
+        if (!m_service_error.empty()) {
+            throw Error(ExitCode::failure, m_service_error);
+        }
+    }
+
+private:
+    // Waits for the replies to one request until --replies came, the wait after the last one
+    // (--reply-timeout) or --timeout ran out; returns how many came.
+    std::int64_t collect(const std::string& subject,
+                         const std::string& reply_to,
+                         Clock::time_point sent_at,
+                         std::uint64_t n) {
         std::int64_t received = 0;
-        auto deadline = sent_at + timeout;
-        const auto overall_deadline = deadline;
+        const auto overall_deadline = sent_at + m_timeout;
+        auto deadline = overall_deadline;
         while (true) {
-            if (interrupt.requested()) {
+            if (m_interrupt.requested()) {
                 throw SilentExit(ExitCode::interrupted);
             }
             const auto now = Clock::now();
             if (now >= deadline) {
-                break;
+                return received;
             }
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-            auto msg = sub.next(std::min(left + std::chrono::milliseconds(1), k_poll));
-            if (!msg && sub.take_no_responders()) {
-                raise_denied(connection, subject);
-                if (received > 0) {
-                    break;
-                }
-                throw_no_responders(subject);
-            }
+            auto msg = m_sub.next(std::min(left + std::chrono::milliseconds(1), k_poll));
             if (!msg) {
-                raise_denied(connection, subject);
-                if (sub.finished()) {
+                raise_denied(subject);
+                if (m_sub.take_no_responders()) {
+                    return no_responders(subject, received);
+                }
+                if (m_sub.finished()) {
                     throw Error(ExitCode::connect, "connection closed while waiting for a reply");
                 }
                 continue;
@@ -171,40 +175,74 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
                 continue; // a late reply to an earlier request
             }
             if (msg->is_no_responders()) {
-                raise_denied(connection, subject);
-                if (received > 0) {
-                    break;
-                }
-                throw_no_responders(subject);
+                raise_denied(subject);
+                return no_responders(subject, received);
             }
             ++received;
-            print_reply(io, options, *msg, Clock::now() - sent_at, static_cast<std::uint64_t>(i));
-            const std::string error = msg->header("Nats-Service-Error");
-            if (!error.empty() && !service_error) {
-                service_error = true;
-                const std::string code = msg->header("Nats-Service-Error-Code");
-                service_error_text = "service error from \"" + subject + "\": " + error
-                                     + (code.empty() ? std::string() : " (code " + code + ")");
+            on_reply(*msg, subject, Clock::now() - sent_at, n);
+            if (m_options.replies > 0 && received >= m_options.replies) {
+                return received;
             }
-            if (options.replies > 0 && received >= options.replies) {
-                break;
-            }
-            if (options.replies != 0) {
-                deadline = Clock::now() + plan.reply_timeout;
-            } else {
-                deadline = overall_deadline;
-            }
+            deadline = m_options.replies != 0 ? Clock::now() + m_reply_timeout : overall_deadline;
         }
+    }
+
+    // No responders ends the wait: a failure unless replies already came (--replies 0 or > 1).
+    static std::int64_t no_responders(const std::string& subject, std::int64_t received) {
         if (received == 0) {
-            raise_denied(connection, subject);
-            throw Error(ExitCode::timeout,
-                        "no reply on \"" + subject + "\" within " + format_go_duration(timeout),
-                        "the responder may be slow or gone; raise --timeout to wait longer");
+            throw_no_responders(subject);
+        }
+        return received;
+    }
+
+    void on_reply(const nats::Message& msg,
+                  const std::string& subject,
+                  Clock::duration rtt,
+                  std::uint64_t n) {
+        print_reply(m_io, m_options, msg, subject, rtt, n);
+        const std::string error = msg.header("Nats-Service-Error");
+        if (!error.empty() && m_service_error.empty()) {
+            const std::string code = msg.header("Nats-Service-Error-Code");
+            m_service_error = "service error from \"" + subject + "\": " + error
+                              + (code.empty() ? std::string() : " (code " + code + ")");
         }
     }
-    if (service_error) {
-        throw Error(ExitCode::failure, service_error_text);
+
+    // Raises the permission error nats.c reported for this request, if any.
+    void raise_denied(const std::string& subject) {
+        nats::raise_async_error(m_conn, "request on \"" + subject + "\"");
     }
+
+    const RequestOptions& m_options;
+    const messaging::Plan& m_plan;
+    Template m_body;
+    Io& m_io;
+    nats::Connection& m_conn;
+    std::string m_inbox;
+    Duration m_reply_timeout;
+    Duration m_timeout;
+    std::int64_t m_max_payload;
+    nats::Subscription m_sub;
+    InterruptGuard m_interrupt;
+    std::string m_service_error; // the first service error, reported at the end
+};
+
+} // namespace
+
+void run_request(const RequestOptions& options, Runtime& runtime) {
+    Io& io = runtime.io();
+    const messaging::Plan plan = compile_request(options);
+    const Duration reply_timeout = parse_duration(options.reply_timeout, "--reply-timeout");
+    Template body = messaging::read_body(
+        io, options.body, options.force_stdin, !options.no_templates, /*announce=*/false);
+    const std::string inbox = messaging::new_inbox(messaging::inbox_prefix(runtime.settings()));
+    auto connection = runtime.connect();
+    Requester requester(
+        options, plan, std::move(body), reply_timeout, runtime, connection, inbox);
+    for (std::int64_t n = 1; n <= options.count; ++n) {
+        requester.request(static_cast<std::uint64_t>(n));
+    }
+    requester.finish();
 }
 
 void setup_request(CLI::App& app, Runtime& runtime) {

@@ -53,6 +53,24 @@ TEST_CASE("request gets an echo reply with headers and the round-trip time", "[m
     CHECK_THAT(done.out, Catch::Contains("hi 1"));
 }
 
+TEST_CASE("request --json reports the subject requested, not the inbox the reply came to",
+          "[messaging]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    auto replier = start_reply(sandbox, *server, {"svc.>", "--count", "2"});
+    auto result = sandbox.natty(
+        with_server(*server, {"request", "svc.n{{Count}}", "x", "--count", "2", "--json"}));
+    REQUIRE(result.exit_code == 0);
+    const auto docs = json_lines(result.out);
+    REQUIRE(docs.size() == 2);
+    CHECK(docs[0]["subject"] == "svc.n1");
+    CHECK(docs[0]["request"] == 1);
+    CHECK(docs[1]["subject"] == "svc.n2");
+    CHECK(docs[1]["request"] == 2);
+    CHECK(replier->wait(10s).exit_code == 0);
+}
+
 TEST_CASE("reply --command gets subject tokens and the request in its environment", "[messaging]") {
     TempDir dir;
     Sandbox sandbox;

@@ -1,6 +1,7 @@
 #include <natty/error.hpp>
 #include <natty/nats/library.hpp>
 #include <natty/nats/message.hpp>
+#include <natty/nats/publish.hpp>
 #include <natty/output/output.hpp>
 
 // The messaging helpers are private to src/commands; they are tested here with the messages.
@@ -85,6 +86,26 @@ TEST_CASE("message JSON escapes text and base64-encodes binary bodies") {
     CHECK(bin["data_b64"] == "/wA=");
     CHECK(bin["size"] == 2);
     CHECK_FALSE(bin.contains("reply"));
+}
+
+TEST_CASE("message JSON can name another subject than the message's own") {
+    nats::Library library;
+    auto reply = nats::Message::create("_INBOX.abc.1", "", "pong");
+    const auto t = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
+    const auto own = nlohmann::json::parse(messaging::message_json(reply, t));
+    CHECK(own["subject"] == "_INBOX.abc.1");
+    const auto asked = nlohmann::json::parse(messaging::message_json(reply, t, {}, {}, "svc.ping"));
+    CHECK(asked["subject"] == "svc.ping");
+    CHECK(asked["data"] == "pong");
+}
+
+TEST_CASE("a message to publish carries its headers in the order given") {
+    nats::Library library;
+    const nats::Headers headers{{"B", {"1", "2"}}, {"A", {"3"}}};
+    const auto msg = nats::make_message("s", "r", "x", headers);
+    CHECK(msg.subject() == "s");
+    CHECK(msg.reply() == "r");
+    CHECK(msg.headers() == nats::Headers{{"A", {"3"}}, {"B", {"1", "2"}}});
 }
 
 TEST_CASE("human body rendering: newline added, empty shown, binary summarised on a terminal") {
