@@ -64,7 +64,7 @@ TEST_CASE("usage errors are one line and exit 2 before any connection") {
     }
 }
 
-TEST_CASE("help goes to stdout and exits 0; the version names nats.c") {
+TEST_CASE("help goes to stdout with exit 0 and the version names nats.c") {
     InProcess natty;
     const auto help = natty.natty({"--help"});
     CHECK(help.exit_code == 0);
@@ -79,19 +79,18 @@ TEST_CASE("help goes to stdout and exits 0; the version names nats.c") {
     CHECK(contains(version.out, "(nats.c 3."));
 }
 
-TEST_CASE("the environment comes from Io, not from the process") {
+TEST_CASE("the environment comes from Io and not from the process") {
     InProcess natty;
-    const auto saved = natty.natty({"context", "save", "envtest", "--server", "nats://h:1"});
+    REQUIRE(natty.natty({"context", "save", "envtest", "--server", "nats://h:1"}).exit_code == 0);
+    const auto saved = natty.natty({"context", "info", "envtest", "--json"});
     REQUIRE(saved.exit_code == 0);
+    CHECK(contains(saved.out, "\"url\": \"nats://h:1\""));
     // NATS_URL in the run's environment beats the context, as it would in a real process.
-    const auto info = natty.natty({"context", "info", "envtest", "--json"},
-                                  RunOptions{.env = {{"NATS_URL", "nats://from-env:2"}}});
-    REQUIRE(info.exit_code == 0);
-    CHECK(contains(info.out, "nats://h:1")); // info NAME shows the context as saved
-    const auto effective = natty.natty({"--context", "envtest", "context", "info", "--json"},
-                                       RunOptions{.env = {{"NATS_URL", "nats://from-env:2"}}});
-    REQUIRE(effective.exit_code == 0);
-    CHECK(contains(effective.out, "nats://from-env:2"));
+    const auto overridden = natty.natty({"context", "info", "envtest", "--json"},
+                                        RunOptions{.env = {{"NATS_URL", "nats://from-env:2"}}});
+    REQUIRE(overridden.exit_code == 0);
+    CHECK(contains(overridden.out, "\"url\": \"nats://from-env:2\""));
+    CHECK(contains(overridden.out, "\"url\": \"env NATS_URL\""));
 }
 
 TEST_CASE("text echoed in an error cannot split the line or reach the terminal raw") {
