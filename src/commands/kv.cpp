@@ -4,6 +4,7 @@
 #include "kv_common.hpp"
 
 #include <natty/commands/kv.hpp>
+#include <natty/commands/options.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/jetstream.hpp>
 #include <natty/nats/kv.hpp>
@@ -17,6 +18,7 @@
 #include <cmath>
 #include <ctime>
 #include <iomanip>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -272,25 +274,13 @@ std::string render_value_inline(std::string_view value, std::size_t max) {
 
 namespace {
 
-// CLI11 would read "-1" into a std::uint64_t as 18446744073709551615, so revisions are checked
-// as text: digits only, at least `min`.
-CLI::Validator revision_check(std::uint64_t min) {
-    return CLI::Validator(
-        [min](std::string& text) -> std::string {
-            const std::string want = "a revision is a whole number from " + std::to_string(min);
-            if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
-                return want + ", not " + in_quotes(text);
-            }
-            try {
-                if (std::stoull(text) >= min) {
-                    return {};
-                }
-            } catch (const std::out_of_range&) {
-                return want + " to 18446744073709551615, not " + text;
-            }
-            return want + ", not " + text;
-        },
-        "");
+// Revisions are stream sequences, far below 2^63-1; larger values (CLI11 alone saturates
+// 99999999999999999999 to 2^64-1) came back from the server as a malformed request.
+constexpr auto k_max_revision =
+    static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+
+CLI::Validator revision_check(std::int64_t min) {
+    return whole_number({min, k_max_revision});
 }
 
 void setup_kv_bucket_commands(CLI::App& kv, Runtime& runtime) {
@@ -299,10 +289,12 @@ void setup_kv_bucket_commands(CLI::App& kv, Runtime& runtime) {
     add->alias("new");
     add->add_option("bucket", add_opts->bucket, "Bucket name")->required();
     add->add_option("--description", add_opts->description, "Description");
-    add->add_option("--history", add_opts->history, "Revisions kept per key, 1..64 (default 1)");
+    add->add_option("--history", add_opts->history, "Revisions kept per key, 1..64 (default 1)")
+        ->transform(whole_number({1, 64}));
     add->add_option("--ttl", add_opts->ttl, "Expire values after this long, e.g. 1h, 7d");
     add->add_option("--storage", add_opts->storage, "file or memory (default file)");
-    add->add_option("--replicas", add_opts->replicas, "Replicas in a cluster, 1..5 (default 1)");
+    add->add_option("--replicas", add_opts->replicas, "Replicas in a cluster, 1..5 (default 1)")
+        ->transform(whole_number({1, 5}));
     add->add_option("--max-value-size",
                     add_opts->max_value_size,
                     "Largest value, e.g. 1KB, 1MiB (default unlimited)");
@@ -382,7 +374,7 @@ void setup_kv_write_commands(CLI::App& kv, Runtime& runtime) {
     update->add_option("value", update_opts->value, "Value")->required();
     update->add_option("revision", update_opts->revision, "Expected latest revision")
         ->required()
-        ->check(revision_check(0));
+        ->transform(revision_check(0));
     update->add_flag("-j,--json", update_opts->json, "JSON output");
 }
 
@@ -391,7 +383,7 @@ void setup_kv_key_commands(CLI::App& kv, Runtime& runtime) {
     auto [get, get_opts] = key_command(kv, runtime, "get", "Show a key's value", run_kv_get);
     get->add_option("key", get_opts->key, "Key")->required();
     get->add_option("--revision", get_opts->revision, "Show this revision instead of the latest")
-        ->check(revision_check(1))
+        ->transform(revision_check(1))
         ->each([o = get_opts.get()](const std::string&) { o->has_revision = true; });
     get->add_flag("--raw", get_opts->raw, "Write the value's exact bytes, nothing else");
     get->add_flag("-j,--json", get_opts->json, "JSON output");
@@ -414,7 +406,7 @@ void setup_kv_key_commands(CLI::App& kv, Runtime& runtime) {
     revert->add_option("key", revert_opts->key, "Key")->required();
     revert->add_option("revision", revert_opts->revision, "Revision to restore")
         ->required()
-        ->check(revision_check(1));
+        ->transform(revision_check(1));
     revert->add_flag("-j,--json", revert_opts->json, "JSON output");
 
     auto [keys, keys_opts] =
@@ -433,7 +425,7 @@ void setup_kv_watch(CLI::App& kv, Runtime& runtime) {
     watch->add_flag("--history", watch_opts->history, "Every revision kept, not only the latest");
     watch->add_flag("--no-deletes", watch_opts->no_deletes, "Hide deletes and purges");
     watch->add_option("--revision", watch_opts->revision, "Start at this revision (resume)")
-        ->check(revision_check(1));
+        ->transform(revision_check(1));
     watch->add_flag("-j,--json", watch_opts->json, "JSON Lines output, one object per change");
     watch->callback([watch_opts, &runtime] { run_kv_watch(*watch_opts, runtime); });
 }

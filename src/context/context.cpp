@@ -3,7 +3,9 @@
 
 #include <toml.hpp>
 
+#include <algorithm>
 #include <array>
+#include <optional>
 #include <sstream>
 
 namespace natty {
@@ -69,6 +71,106 @@ std::string first_line_reason(const std::string& what) {
     return line;
 }
 
+// A context file is flat; toml11 recurses once per nesting level and per dotted-key part, so a
+// hostile file could exhaust the stack long before the 1 MiB read limit.
+constexpr int k_max_nesting = 64;
+
+// Where `text` nests deeper than k_max_nesting: open `[`/`{` levels, or dots in one key. Strings
+// (basic, literal, multi-line) and comments are skipped; the parser judges everything else.
+class NestingScanner {
+public:
+    explicit NestingScanner(std::string_view text) : m_text(text) {}
+
+    // The 0-based offset of the first character past the limit, if any.
+    std::optional<std::size_t> find_too_deep() {
+        while (m_pos < m_text.size()) {
+            const char c = m_text[m_pos];
+            if (c == '"' || c == '\'') {
+                skip_string(c);
+                continue;
+            }
+            if (c == '#') {
+                skip_to_newline();
+                continue;
+            }
+            if (c == '[' || c == '{') {
+                m_dots = 0;
+                if (++m_depth > k_max_nesting) {
+                    return m_pos;
+                }
+            } else if (c == ']' || c == '}') {
+                m_depth = m_depth > 0 ? m_depth - 1 : 0;
+            } else if (c == '.') {
+                if (++m_dots > k_max_nesting) {
+                    return m_pos;
+                }
+            } else if (c == '=' || c == ',' || c == '\n') {
+                m_dots = 0;
+            }
+            ++m_pos;
+        }
+        return std::nullopt;
+    }
+
+private:
+    bool at(std::string_view token) const { return m_text.substr(m_pos, token.size()) == token; }
+
+    void skip_to_newline() {
+        while (m_pos < m_text.size() && m_text[m_pos] != '\n') {
+            ++m_pos;
+        }
+    }
+
+    // From an opening quote to past its closing delimiter; basic strings honour `\` escapes.
+    void skip_string(char quote_char) {
+        const std::string triple(3, quote_char);
+        const bool multi_line = at(triple);
+        const bool escapes = quote_char == '"';
+        m_pos += multi_line ? 3 : 1;
+        while (m_pos < m_text.size()) {
+            const char c = m_text[m_pos];
+            if (escapes && c == '\\') {
+                m_pos += 2;
+            } else if (multi_line && at(triple)) {
+                m_pos += 3;
+                // Up to two quotes may end the content right before the closing delimiter.
+                for (int i = 0; i < 2 && m_pos < m_text.size() && m_text[m_pos] == quote_char;
+                     ++i) {
+                    ++m_pos;
+                }
+                return;
+            } else if (!multi_line && (c == quote_char || c == '\n')) {
+                m_pos += c == quote_char ? 1 : 0;
+                return;
+            } else {
+                ++m_pos;
+            }
+        }
+    }
+
+    std::string_view m_text;
+    std::size_t m_pos = 0;
+    int m_depth = 0;
+    int m_dots = 0;
+};
+
+// Throws the ConfigError for a file that nests too deeply, naming its line and column.
+void check_nesting(std::string_view text, const std::string& filename) {
+    const auto offset = NestingScanner(text).find_too_deep();
+    if (!offset) {
+        return;
+    }
+    const std::string_view before = text.substr(0, *offset);
+    const auto line = std::count(before.begin(), before.end(), '\n') + 1;
+    const auto line_start = before.rfind('\n');
+    const auto column = *offset - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+    throw ConfigError(filename + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                          ": nested deeper than " + std::to_string(k_max_nesting) +
+                          " levels, not a context file",
+                      "fix the file with `natty context edit` or remove it with "
+                      "`natty context rm`");
+}
+
 } // namespace
 
 std::span<const ContextField> context_fields() { return k_fields; }
@@ -94,6 +196,7 @@ std::string to_toml(const ContextData& data) {
 }
 
 ContextData parse_context_toml(std::string_view text, const std::string& filename) {
+    check_nesting(text, filename);
     toml::value root;
     try {
         std::istringstream stream{std::string(text)};

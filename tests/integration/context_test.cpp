@@ -397,3 +397,56 @@ TEST_CASE("shell completion candidates come from the command tree", "[context][c
                           RunOptions{.env = sandbox.env()});
     CHECK(bash.out == "select\n");
 }
+
+TEST_CASE("hostile deeply nested context files are config errors, not crashes", "[context]") {
+    Sandbox sandbox;
+    REQUIRE(sandbox.natty({"context", "save", "good", "--server", "nats://a:1"}).exit_code == 0);
+    const std::map<std::string, std::string> shapes = {
+        {"arrays", "url = " + std::string(100000, '[') + "\n"},
+        {"tables", [] {
+             std::string text = "url = ";
+             for (int i = 0; i < 100000; ++i) {
+                 text += "{a=";
+             }
+             return text + "\n";
+         }()},
+        {"keys", [] {
+             std::string text = "a";
+             for (int i = 0; i < 100000; ++i) {
+                 text += ".a";
+             }
+             return text + " = \"x\"\n";
+         }()},
+    };
+    for (const auto& [name, text] : shapes) {
+        std::ofstream(sandbox.context_file(name)) << text;
+        fs::permissions(sandbox.context_file(name),
+                        fs::perms::owner_read | fs::perms::owner_write);
+    }
+
+    // ls lists every context and warns once per unreadable file (natty-context(1)).
+    const auto ls = sandbox.natty({"context", "ls"});
+    INFO(ls.err);
+    CHECK(ls.exit_code == 0);
+    CHECK(contains(ls.out, "good"));
+    CHECK(lines_of(ls.err).size() == shapes.size());
+    for (const auto& [name, text] : shapes) {
+        INFO(name);
+        CHECK(contains(ls.out, name));
+        CHECK(contains(ls.err, "natty: warning: " + sandbox.context_file(name).string() + ":1:"));
+
+        const auto validate = sandbox.natty({"context", "validate", name});
+        CHECK(validate.exit_code == 3);
+        CHECK(contains(validate.out, sandbox.context_file(name).string() + ":1:"));
+        CHECK(contains(validate.out, "nested deeper than 64 levels"));
+
+        const auto by_path = sandbox.natty(
+            {"--context", sandbox.context_file(name).string(), "context", "info"});
+        CHECK(by_path.exit_code == 3);
+        const auto lines = lines_of(by_path.err);
+        REQUIRE_FALSE(lines.empty());
+        CHECK(lines[0].rfind("natty: error: " + sandbox.context_file(name).string() + ":1:", 0) ==
+              0);
+        CHECK(lines.size() <= 2); // the error and at most one hint
+    }
+}

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 using namespace natty::test;
@@ -253,7 +254,8 @@ TEST_CASE("kv errors: missing bucket and key, invalid input, sizes") {
     CHECK(f.natty({"kv", "add", "bad.name"}).exit_code == 2);
     const RunResult history = f.natty({"kv", "add", "h", "--history", "65"});
     CHECK(history.exit_code == 2);
-    CHECK_THAT(history.err, Catch::Contains("--history must be 1..64"));
+    CHECK_THAT(history.err,
+               Catch::Contains("--history: must be a whole number from 1 to 64, not \"65\""));
     CHECK(f.natty({"kv", "add", "s", "--max-value-size", "1XB"}).exit_code == 2);
     CHECK(f.natty({"kv", "add", "s", "--storage", "tape"}).exit_code == 2);
 
@@ -294,19 +296,41 @@ TEST_CASE("kv usage errors are reported before connecting") {
     CHECK(with({"kv", "get", "B", "a\\b"}).exit_code == 2);
     CHECK(with({"kv", "rm", "B"}).exit_code == 2);
     CHECK(with({"kv", "watch", "B", "--updates", "--history"}).exit_code == 2);
-    // CLI11 alone would read "-1" as 2^64-1 and send it to the server.
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"kv", "get", "B", "k", "--revision", "-1"},
-             {"kv", "get", "B", "k", "--revision", "0"},
-             {"kv", "update", "B", "k", "v", "-5"},
-             {"kv", "revert", "B", "k", "0"},
-             {"kv", "watch", "B", "--revision", "-1"},
-             {"kv", "watch", "B", "--revision", "99999999999999999999999"}}) {
+    // CLI11 alone would read "-1" as 2^64-1, saturate 99999999999999999999 to it, and send it to
+    // the server; revisions above 2^63-1 reach the server as a malformed request.
+    const std::string max = "9223372036854775807";
+    for (const auto& [args, flag, min] : std::vector<
+             std::tuple<std::vector<std::string>, std::string, std::string>>{
+             {{"kv", "get", "B", "k", "--revision", "-1"}, "--revision", "1"},
+             {{"kv", "get", "B", "k", "--revision", "0"}, "--revision", "1"},
+             {{"kv", "get", "B", "k", "--revision", "99999999999999999999"}, "--revision", "1"},
+             {{"kv", "get", "B", "k", "--revision", "18446744073709551615"}, "--revision", "1"},
+             {{"kv", "get", "B", "k", "--revision", "9223372036854775808"}, "--revision", "1"},
+             {{"kv", "get", "B", "k", "--revision", "0x10"}, "--revision", "1"},
+             {{"kv", "update", "B", "k", "v", "-5"}, "revision", "0"},
+             {{"kv", "update", "B", "k", "v", "99999999999999999999"}, "revision", "0"},
+             {{"kv", "revert", "B", "k", "0"}, "revision", "1"},
+             {{"kv", "watch", "B", "--revision", "-1"}, "--revision", "1"},
+             {{"kv", "watch", "B", "--revision", "99999999999999999999999"}, "--revision", "1"},
+             {{"kv", "add", "B", "--history", "99999999999999999999"}, "--history", "1"},
+             {{"kv", "add", "B", "--replicas", "0"}, "--replicas", "1"},
+             {{"kv", "add", "B", "--replicas", "-1"}, "--replicas", "1"}}) {
         const RunResult r = with(args);
-        INFO(args[1] << " " << args.back());
+        INFO(args[1] << " " << args.back() << ": " << r.err);
         CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains("a revision is a whole number from"));
+        const auto first = r.err.substr(0, r.err.find('\n'));
+        CHECK_THAT(first, Catch::StartsWith("natty: error: " + flag + ": must be a whole number "
+                                            "from " + min + " to "));
+        CHECK_THAT(first, Catch::Contains("\"" + args.back() + "\""));
     }
+    CHECK_THAT(with({"kv", "get", "B", "k", "--revision", "0"}).err,
+               Catch::Contains("from 1 to " + max + ", not"));
+    CHECK_THAT(with({"kv", "add", "B", "--history", "65"}).err,
+               Catch::Contains("from 1 to 64, not"));
+    CHECK_THAT(with({"kv", "add", "B", "--replicas", "6"}).err,
+               Catch::Contains("from 1 to 5, not"));
+    // The largest revision is a valid request: the failure is the connection's.
+    CHECK(with({"kv", "get", "B", "k", "--revision", max}).exit_code == 4);
     CHECK(with({"kv", "get", "B", "k"}).exit_code == 4);
 }
 

@@ -104,6 +104,72 @@ TEST_CASE("corrupt context TOML names file, line and column but not the secret",
                     ConfigError);
 }
 
+namespace {
+
+std::string repeat(std::string_view piece, std::size_t times) {
+    std::string out;
+    out.reserve(piece.size() * times);
+    for (std::size_t i = 0; i < times; ++i) {
+        out += piece;
+    }
+    return out;
+}
+
+// The one-line ConfigError a hostile file must give instead of exhausting the stack in toml11.
+void require_nesting_rejected(const std::string& text) {
+    try {
+        parse_context_toml(text, "deep.toml");
+        FAIL("accepted");
+    } catch (const ConfigError& e) {
+        const std::string msg = e.what();
+        CHECK(msg.rfind("deep.toml:", 0) == 0);
+        CHECK(msg.find("nested") != std::string::npos);
+        CHECK(msg.find('\n') == std::string::npos);
+        CHECK(e.code() == ExitCode::config);
+    }
+}
+
+} // namespace
+
+TEST_CASE("deeply nested arrays are rejected before toml11 recurses", "[context][hostile]") {
+    require_nesting_rejected("url = " + repeat("[", 100000) + "\n");
+}
+
+TEST_CASE("deeply nested inline tables are rejected before toml11 recurses",
+          "[context][hostile]") {
+    require_nesting_rejected("url = " + repeat("{a=", 100000) + "\n");
+}
+
+TEST_CASE("a dotted key with too many parts is rejected before toml11 recurses",
+          "[context][hostile]") {
+    require_nesting_rejected("a" + repeat(".a", 100000) + " = \"x\"\n");
+    require_nesting_rejected("[a" + repeat(".a", 100000) + "]\n");
+    require_nesting_rejected("url = {a" + repeat(" . \"a\"", 100000) + " = 1}\n");
+}
+
+TEST_CASE("brackets, braces and dots in strings and comments are not nesting", "[context]") {
+    const std::string deep = repeat("[{.", 200);
+    const std::string text = "# " + deep + "\n" +                                        //
+                             "description = \"" + deep + "\\\" " + deep + "\" # " + deep + "\n" +
+                             "url = '" + deep + "'\n" +                                  //
+                             "user = \"\"\"\n" + deep + "\"\" \\\"\"\" " + deep + "\"\"\"\n" +
+                             "token = '''" + deep + "\n'' " + deep + "'''\n" +           //
+                             "jetstream_domain = \"a.b\"\n";
+    const ContextData data = parse_context_toml(text, "strings.toml");
+    CHECK(data.description == deep + "\" " + deep);
+    CHECK(data.url == deep);
+    CHECK(data.user == deep + "\"\" \"\"\" " + deep);
+    CHECK(data.token == deep + "\n'' " + deep);
+    CHECK(data.jetstream_domain == "a.b");
+}
+
+TEST_CASE("nesting within the limit still reaches toml11", "[context]") {
+    // 64 levels parse; the error is then that "url" is not a string.
+    CHECK_THROWS_WITH(parse_context_toml("url = " + repeat("[", 64) + repeat("]", 64) + "\n",
+                                         "ok.toml"),
+                      Catch::Contains("\"url\" must be a string"));
+}
+
 TEST_CASE("merge overwrites only the fields that are given", "[context]") {
     ContextData base;
     base.url = "nats://a";
