@@ -1,6 +1,7 @@
 #include "messaging.hpp"
 
 #include <natty/commands/pub.hpp>
+#include <natty/commands/options.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/error.hpp>
 #include <natty/nats/jetstream.hpp>
@@ -12,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <chrono>
 #include <istream>
 #include <ostream>
@@ -326,7 +328,8 @@ void setup_pub(CLI::App& app, Runtime& runtime) {
         "body", opts->body, "Message body (default: stdin when piped; see --force-stdin)");
     cmd->add_option("--reply", opts->reply, "Reply subject");
     cmd->add_option("-H,--header", opts->headers, "Header Key:Value (repeatable)");
-    cmd->add_option("--count", opts->count, "Number of messages to publish (default 1)");
+    cmd->add_option("--count", opts->count, "Number of messages to publish (default 1)")
+        ->transform(whole_number({1, static_cast<std::uint64_t>(INT64_MAX)}));
     cmd->add_option("--sleep", opts->sleep, "Pause between messages, e.g. 100ms");
     cmd->add_flag("--force-stdin", opts->force_stdin, "Read the body from stdin");
     cmd->add_option("--send-on",

@@ -1,6 +1,7 @@
 #include "messaging.hpp"
 
 #include <natty/commands/reply.hpp>
+#include <natty/commands/options.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/error.hpp>
 #include <natty/nats/publish.hpp>
@@ -18,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -400,7 +402,8 @@ void setup_reply(CLI::App& app, Runtime& runtime) {
                     "Run this command per request and reply with its output; {{0}}, {{1}}... "
                     "are subject tokens; env NATS_REQUEST_SUBJECT, NATS_REQUEST_BODY");
     cmd->add_option("-q,--queue", o->queue, "Queue group (default NATS-RPLY-22)");
-    cmd->add_option("--count", o->count, "Exit after answering this many requests");
+    cmd->add_option("--count", o->count, "Exit after answering this many requests")
+        ->transform(whole_number({1, static_cast<std::uint64_t>(INT64_MAX)}));
     cmd->add_option("--sleep", o->sleep, "Wait a random time up to this before each reply");
     cmd->add_option("-H,--header", o->headers, "Reply header Key:Value (repeatable)");
     cmd->add_flag("--no-templates", o->no_templates, "Send {{ }} as is");

@@ -1,6 +1,7 @@
 #include "messaging.hpp"
 
 #include <natty/commands/request.hpp>
+#include <natty/commands/options.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/error.hpp>
 #include <natty/nats/publish.hpp>
@@ -12,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <cerrno>
 
 namespace natty {
@@ -257,10 +259,12 @@ void setup_request(CLI::App& app, Runtime& runtime) {
     cmd->add_option("subject", o->subject, "Subject to send the request to")->required();
     cmd->add_option("body", o->body, "Request body (default: stdin when piped)");
     cmd->add_option("-H,--header", o->headers, "Header Key:Value (repeatable)");
-    cmd->add_option("--count", o->count, "Number of requests to send one after another");
+    cmd->add_option("--count", o->count, "Number of requests to send one after another")
+        ->transform(whole_number({1, static_cast<std::uint64_t>(INT64_MAX)}));
     cmd->add_option("--replies",
                     o->replies,
-                    "Replies to wait for per request (default 1; 0 = until --timeout)");
+                    "Replies to wait for per request (default 1; 0 = until --timeout)")
+        ->transform(whole_number({0, static_cast<std::uint64_t>(INT64_MAX)}));
     cmd->add_option("--reply-timeout",
                     o->reply_timeout,
                     "After a reply, how long to wait for the next one (default 300ms)");

@@ -104,6 +104,9 @@ const Settings* settings_or_unknown(Runtime& runtime, CheckResult& result) {
 }
 
 std::optional<nats::Connection> connect_for_check(Runtime& runtime, CheckResult& result) {
+    if (settings_or_unknown(runtime, result) == nullptr) {
+        return std::nullopt;
+    }
     try {
         return runtime.connect();
     } catch (const Error& e) {

@@ -49,7 +49,8 @@ void run_check(output::CheckResult result,
 // found UNKNOWN, or the context or URL is bad (recorded as UNKNOWN).
 const Settings* settings_or_unknown(Runtime& runtime, output::CheckResult& result);
 
-// Connects for a check; on failure records `connection failed: <reason>` and returns nullopt.
+// Connects for a check unless a flag was already reported UNKNOWN or the settings cannot be
+// resolved (UNKNOWN); a failed connect records `connection failed: <reason>`. nullopt then.
 std::optional<nats::Connection> connect_for_check(Runtime& runtime, output::CheckResult& result);
 
 // Classifies a measured duration against thresholds (in seconds, higher is worse) and records

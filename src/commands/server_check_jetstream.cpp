@@ -108,9 +108,6 @@ void check_jetstream(const JetStreamCheckOptions& options, Runtime& runtime, Che
     storage.crit = number_threshold(options.store_critical, "--store-critical", result);
     memory.flag_limit = size_flag(options.mem_limit, "--mem-limit", result);
     storage.flag_limit = size_flag(options.store_limit, "--store-limit", result);
-    if (server_check::settings_or_unknown(runtime, result) == nullptr) {
-        return;
-    }
     auto conn = server_check::connect_for_check(runtime, result);
     if (!conn) {
         return;

@@ -85,10 +85,6 @@ void check_kv(const KvCheckOptions& options, Runtime& runtime, CheckResult& resu
             result.unknown("invalid --key: " + problem);
         }
     }
-    const Settings* settings = server_check::settings_or_unknown(runtime, result);
-    if (settings == nullptr) {
-        return;
-    }
     auto conn = server_check::connect_for_check(runtime, result);
     if (!conn) {
         return;
@@ -98,7 +94,7 @@ void check_kv(const KvCheckOptions& options, Runtime& runtime, CheckResult& resu
         check_kv_bucket(result, js, options.bucket, warn, crit);
         if (!options.key.empty()) {
             auto bucket = nats::KvBucket::open(js, options.bucket);
-            check_kv_key(result, bucket, options.key, settings->timeout);
+            check_kv_key(result, bucket, options.key, conn->spec().timeout);
         }
     } catch (const Error& e) {
         result.critical(e.what());

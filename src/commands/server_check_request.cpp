@@ -59,10 +59,6 @@ void check_request(const RequestCheckOptions& options, Runtime& runtime, CheckRe
     const auto crit =
         server_check::duration_threshold(options.response_critical, "--response-critical", result);
     const std::optional<std::regex> pattern = validate_request_flags(options, result);
-    const Settings* settings = server_check::settings_or_unknown(runtime, result);
-    if (settings == nullptr) {
-        return;
-    }
     auto conn = server_check::connect_for_check(runtime, result);
     if (!conn) {
         return;
@@ -75,9 +71,9 @@ void check_request(const RequestCheckOptions& options, Runtime& runtime, CheckRe
     const auto start = server_check::Clock::now();
     std::optional<nats::Message> reply;
     try {
-        reply.emplace(nats::request(*conn, options.subject, options.payload, settings->timeout));
+        reply.emplace(nats::request(*conn, options.subject, options.payload, conn->spec().timeout));
     } catch (const nats::NatsError& e) {
-        result.critical(request_failure(e, options.subject, *conn, settings->timeout));
+        result.critical(request_failure(e, options.subject, *conn, conn->spec().timeout));
         return;
     }
     const Duration elapsed = server_check::Clock::now() - start;

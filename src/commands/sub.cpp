@@ -3,6 +3,7 @@
 #include "sub_print.hpp"
 
 #include <natty/commands/sub.hpp>
+#include <natty/commands/options.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/consumer.hpp>
 #include <natty/nats/jetstream.hpp>
@@ -14,6 +15,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <cerrno>
 #include <deque>
 #include <optional>
@@ -374,7 +376,8 @@ void setup_sub(CLI::App& app, Runtime& runtime) {
     cmd->alias("subscribe");
     cmd->add_option("subjects", o->subjects, "Subjects (wildcards * and > allowed)");
     cmd->add_option("--queue", o->queue, "Queue group to join");
-    cmd->add_option("--count", o->count, "Exit 0 after this many messages");
+    cmd->add_option("--count", o->count, "Exit 0 after this many messages")
+        ->transform(whole_number({1, static_cast<std::uint64_t>(INT64_MAX)}));
     cmd->add_option("--wait", o->wait, "Exit 0 after this long without messages, e.g. 5s");
     cmd->add_flag("-r,--raw", o->raw, "Print only bodies (exact bytes, newline added)");
     cmd->add_flag("--json", o->json, "One JSON object per message (JSON Lines)");
@@ -399,7 +402,9 @@ void setup_sub(CLI::App& app, Runtime& runtime) {
     cmd->add_flag("--new", o->new_only, "Only messages stored from now on")->group(js);
     cmd->add_flag("--last", o->last, "From the last message in the stream")->group(js);
     cmd->add_option("--since", o->since, "Messages stored in the last DUR, e.g. 1h")->group(js);
-    cmd->add_option("--start-sequence", o->start_sequence, "From this stream sequence")->group(js);
+    cmd->add_option("--start-sequence", o->start_sequence, "From this stream sequence")
+        ->transform(whole_number({1, static_cast<std::uint64_t>(INT64_MAX)}))
+        ->group(js);
     cmd->callback([o, &runtime] { run_sub(*o, runtime); });
 }
 

@@ -221,26 +221,29 @@ void prepare_dump_dir(const std::filesystem::path& dir) {
     const auto status = std::filesystem::status(dir, ec);
     if (std::filesystem::exists(status)) {
         if (!std::filesystem::is_directory(status)) {
-            throw ConfigError("--dump " + dir.string() + ": it exists and is not a directory",
-                              "give a directory, or '-' to write to stdout");
+            throw Error(ExitCode::failure,
+                        "--dump " + dir.string() + ": it exists and is not a directory",
+                        "give a directory, or '-' to write to stdout");
         }
     } else {
         if (dir.has_parent_path()) {
             std::filesystem::create_directories(dir.parent_path(), ec);
             if (ec) {
-                throw ConfigError("cannot create directory " + dir.parent_path().string() + ": "
-                                  + ec.message());
+                throw Error(ExitCode::failure,
+                            "cannot create directory " + dir.parent_path().string() + ": "
+                                + ec.message());
             }
         }
         if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-            throw ConfigError("cannot create directory " + dir.string() + ": "
-                              + std::strerror(errno));
+            throw Error(ExitCode::failure,
+                        "cannot create directory " + dir.string() + ": " + std::strerror(errno));
         }
     }
     if (::access(dir.c_str(), W_OK | X_OK) != 0) {
-        throw ConfigError("cannot write to --dump directory " + dir.string() + ": "
-                              + std::strerror(errno),
-                          "choose a directory you can write to");
+        throw Error(ExitCode::failure,
+                    "cannot write to --dump directory " + dir.string() + ": "
+                        + std::strerror(errno),
+                    "choose a directory you can write to");
     }
 }
 

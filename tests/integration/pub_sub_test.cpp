@@ -238,14 +238,15 @@ TEST_CASE("bad input is refused before connecting", "[messaging][errors]") {
         {{"pub", "x", "y", "-H", "NoColon"}, "no ':'"},
         {{"pub", "x", "{{Bogus}}"}, "unknown template {{Bogus}}"},
         {{"pub", "x.{{Nope}}", "y"}, "unknown template {{Nope}} in subject"},
-        {{"pub", "x", "y", "--count", "0"}, "--count must be at least 1"},
-        {{"request", "x", "y", "--count", "0"}, "--count must be at least 1"},
+        {{"pub", "x", "y", "--count", "0"}, "--count: must be a whole number from 1 to "},
+        {{"request", "x", "y", "--count", "0"}, "--count: must be a whole number from 1 to "},
         {{"sub", "x", "--queue", "a b"}, "--queue name"},
         {{"sub"}, "no subject"},
         {{"pub", std::string(5000, 'a'), "x"}, "5000 bytes long"},
         {{"pub", "x", "y", "--reply", std::string(2001, 'r')}, "2001 bytes long"},
         {{"sub", "x", "--queue", std::string(2001, 'q')}, "2001 bytes long"},
-        {{"sub", "--stream", "S", "--start-sequence", "0"}, "--start-sequence must be at least 1"},
+        {{"sub", "--stream", "S", "--start-sequence", "0"},
+         "--start-sequence: must be a whole number from 1 to "},
         {{"--inbox-prefix", "my inbox", "request", "x", "y"}, "invalid --inbox-prefix"},
         {{"--inbox-prefix", "my.>", "sub", "x", "--match-replies"}, "invalid --inbox-prefix"},
         {{"reply", "svc", "--queue", "bad queue"}, "--queue name"},
@@ -613,11 +614,12 @@ TEST_CASE("sub --dump DIR writes private files and leaves an existing directory'
     CHECK((st.st_mode & 07777) == 01777);
     CHECK(std::filesystem::exists(shared / "1.json"));
 
-    // A file where the directory should be is a configuration error before connecting.
+    // A file where the directory should be is a file error (exit 1, as every file error is)
+    // before connecting.
     std::ofstream(dir.path() / "plain-file") << "x";
     auto not_dir = sandbox.natty(
         {"-s", "nats://127.0.0.1:1", "sub", "x", "--dump", (dir.path() / "plain-file").string()});
-    CHECK(not_dir.exit_code == 3);
+    CHECK(not_dir.exit_code == 1);
     CHECK_THAT(not_dir.err, Catch::Contains("is not a directory"));
 }
 

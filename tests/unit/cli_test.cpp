@@ -105,3 +105,27 @@ TEST_CASE("text echoed in an error cannot split the line or reach the terminal r
     CHECK_FALSE(contains(result.err, "\x1b"));
     CHECK_FALSE(contains(result.err, "\xff"));
 }
+
+TEST_CASE("counts beyond 64 bits or negative or in octal are refused before connecting") {
+    InProcess natty;
+    const std::vector<std::vector<std::string>> cases = {
+        {"pub", "a", "x", "--count", "99999999999999999999"},
+        {"pub", "a", "x", "--count", "-1"},
+        {"pub", "a", "x", "--count", "010"},
+        {"request", "a", "x", "--count", "99999999999999999999"},
+        {"request", "a", "x", "--replies", "-1"},
+        {"reply", "a", "--count", "0"},
+        {"sub", "a", "--count", "18446744073709551615"},
+        {"sub", "a", "--stream", "S", "--start-sequence", "-1"},
+    };
+    for (const auto& args : cases) {
+        const auto result = offline(natty, args);
+        INFO("natty " << args.front() << " " << args.at(args.size() - 2) << " "
+                      << args.back() << ": " << result.err);
+        CHECK(result.exit_code == 2);
+        const auto lines = lines_of(result.err);
+        REQUIRE_FALSE(lines.empty());
+        CHECK(contains(lines[0], "natty: error: " + args.at(args.size() - 2) + ": must be a whole "
+                                 "number from "));
+    }
+}
