@@ -1,11 +1,14 @@
 #include <natty/nats/connection.hpp>
 #include <natty/nats/nkey.hpp>
+#include <natty/util/json_escape.hpp>
 #include <natty/util/redact.hpp>
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 namespace natty::nats {
 
@@ -23,6 +26,9 @@ struct Connection::State {
     std::string current_url; // guarded by mutex
     std::condition_variable closed_cv;
     bool closed = false; // guarded by mutex
+    // Each server URL as given to nats.c (userinfo JSON-escaped) with the URL it came from, so
+    // the URL shown is the user's. Written before the connection exists, then only read.
+    std::vector<std::pair<std::string, std::string>> given_urls;
 
     void emit(const std::string& line) {
         if (notify) {
@@ -33,10 +39,15 @@ struct Connection::State {
 
 namespace {
 
-std::string connected_url_of(natsConnection* nc) {
+std::string connected_url_of(natsConnection* nc, const Connection::State& state) {
     char buf[512] = {};
     if (natsConnection_GetConnectedUrl(nc, buf, sizeof buf) != NATS_OK || buf[0] == '\0') {
         return {};
+    }
+    for (const auto& [given, original] : state.given_urls) {
+        if (given == buf) {
+            return redact_url(original);
+        }
     }
     return redact_url(buf);
 }
@@ -91,7 +102,7 @@ void on_closed(natsConnection* /*nc*/, void* closure) {
 
 void on_reconnected(natsConnection* nc, void* closure) {
     auto* state = static_cast<Connection::State*>(closure);
-    std::string url = connected_url_of(nc);
+    std::string url = connected_url_of(nc, *state);
     {
         std::lock_guard lock(state->mutex);
         state->current_url = url;
@@ -154,12 +165,17 @@ bool ConnectError::no_server() const {
 
 namespace {
 
+// nats.c 3.4 pastes user, password, token and connection name raw into its CONNECT JSON (a `"`
+// in a password breaks the handshake, a `\` changes the password): every such string is given
+// to it JSON-escaped (see append_json_escaped for invalid UTF-8).
 void set_credentials(natsOptions* o, const ConnectSpec& spec) {
     if (!spec.user.empty()) {
-        check(natsOptions_SetUserInfo(o, spec.user.c_str(), spec.password.c_str()), "set user");
+        check(natsOptions_SetUserInfo(
+                  o, json_escaped(spec.user).c_str(), json_escaped(spec.password).c_str()),
+              "set user");
     }
     if (!spec.token.empty()) {
-        check(natsOptions_SetToken(o, spec.token.c_str()), "set token");
+        check(natsOptions_SetToken(o, json_escaped(spec.token).c_str()), "set token");
     }
     if (!spec.creds_file.empty()) {
         check(natsOptions_SetUserCredentialsFromFiles(o, spec.creds_file.c_str(), nullptr),
@@ -207,18 +223,48 @@ void set_callbacks(natsOptions* o, Connection::State* state) {
     check(natsOptions_SetClosedCB(o, on_closed, state), "set close handler");
 }
 
+// nats.c 3.4 pastes the user and password of a URL's userinfo (split, as it does, at the last
+// '@' and then the first ':', with no percent-decoding) raw into its CONNECT JSON: hand it
+// them JSON-escaped. Escaping adds neither '@' nor ':', so nats.c splits the result the same way.
+std::string url_with_escaped_userinfo(const std::string& url) {
+    const auto scheme_end = url.find("://");
+    const std::size_t start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+    const auto at = url.rfind('@');
+    if (at == std::string::npos || at < start) {
+        return url;
+    }
+    const std::string_view userinfo = std::string_view(url).substr(start, at - start);
+    const auto colon = userinfo.find(':');
+    std::string out = url.substr(0, start);
+    if (colon == std::string_view::npos) {
+        append_json_escaped(out, userinfo);
+    } else {
+        append_json_escaped(out, userinfo.substr(0, colon));
+        out += ':';
+        append_json_escaped(out, userinfo.substr(colon + 1));
+    }
+    return out + url.substr(at);
+}
+
 } // namespace
 
 OptionsHandle build_options(const ConnectSpec& spec, Connection::State* state) {
     auto opts = make<OptionsHandle>("create connection options", natsOptions_Create);
     natsOptions* o = opts.get();
-    std::vector<const char*> url_ptrs;
+    std::vector<std::string> urls;
     for (const auto& url : spec.servers) {
+        urls.push_back(url_with_escaped_userinfo(url));
+        if (state != nullptr && urls.back() != url) {
+            state->given_urls.emplace_back(urls.back(), url);
+        }
+    }
+    std::vector<const char*> url_ptrs;
+    for (const auto& url : urls) {
         url_ptrs.push_back(url.c_str());
     }
     check(natsOptions_SetServers(o, url_ptrs.data(), static_cast<int>(url_ptrs.size())),
           "invalid server list");
-    check(natsOptions_SetName(o, spec.name.c_str()), "set connection name");
+    check(natsOptions_SetName(o, json_escaped(spec.name).c_str()), "set connection name");
     check(natsOptions_SetTimeout(o, to_millis(spec.timeout)), "set timeout");
     set_credentials(o, spec);
     set_tls(o, spec);
@@ -278,10 +324,10 @@ Connection Connection::connect(const ConnectSpec& spec, EventSink notify) {
     ConnectionHandle conn(raw);
     {
         std::lock_guard lock(state->mutex);
-        state->current_url = connected_url_of(raw);
+        state->current_url = connected_url_of(raw, *state);
     }
     if (spec.trace) {
-        state->emit(">>> connected to " + connected_url_of(raw));
+        state->emit(">>> connected to " + connected_url_of(raw, *state));
     }
     return Connection(std::move(conn), std::move(state), spec);
 }
@@ -299,7 +345,9 @@ void Connection::flush_and_check(Duration timeout, std::string_view what) {
     }
 }
 
-std::string Connection::connected_url() const { return connected_url_of(m_conn.get()); }
+std::string Connection::connected_url() const {
+    return connected_url_of(m_conn.get(), *m_state);
+}
 
 std::string Connection::server_id() const {
     char buf[256] = {};
