@@ -155,8 +155,9 @@ void explain_from_probe(const nats::ConnectError& failure, const Settings& setti
     }
     if (probe.failed_at == net::ProbeStage::info) {
         throw Error(ExitCode::connect, "cannot connect to " + target.text + ": " + probe.error,
-                    "the server accepted TCP but did not answer; raise --timeout if the "
-                    "link is slow");
+                    probe.timed_out ? "the server accepted TCP but did not answer; raise "
+                                      "--timeout if the link is slow"
+                                    : "is this the client port of a NATS server?");
     }
 }
 
@@ -191,7 +192,12 @@ void explain_connect_failure(const nats::ConnectError& failure, const Settings& 
         std::max<Duration>(settings.timeout - failure.elapsed(), std::chrono::milliseconds(50));
     options.nats_handshake = false;
     explain_from_probe(failure, settings, target, net::probe(target.urls.front(), options));
-    throw Error(failure.code(), "cannot connect to " + target.text + ": " + failure.reason());
+    // Whatever else stopped nats.c (a malformed or oversized INFO from something that is not a
+    // NATS server, a protocol error) is a failure to connect: exit 4, never 1 or 2.
+    const ExitCode code = failure.code() == ExitCode::denied || failure.code() == ExitCode::tls
+                              ? failure.code()
+                              : ExitCode::connect;
+    throw Error(code, "cannot connect to " + target.text + ": " + failure.reason());
 }
 
 nats::Connection connect(const Settings& settings, bool reconnect, nats::EventSink notify) {

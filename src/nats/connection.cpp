@@ -140,6 +140,27 @@ private:
     std::optional<std::string> m_previous;
 };
 
+// nats.c's detail can quote what the server sent ("incorrect JSON string: '<the INFO>'"): one
+// printable line of bounded length, whatever the server was.
+std::string printable_line(std::string_view text) {
+    constexpr std::size_t k_max = 160;
+    std::string line;
+    for (const char c : text.substr(0, k_max)) {
+        const auto byte = static_cast<unsigned char>(c);
+        line += byte < 0x20 || byte == 0x7f ? '?' : c;
+    }
+    return text.size() > k_max ? line + "..." : line;
+}
+
+// Why natsConnection_Connect failed, in one line.
+std::string connect_failure_detail(natsStatus status) {
+    if (status == NATS_LINE_TOO_LONG) {
+        // nats.c reads the INFO line into a fixed buffer (32 KiB in 3.4) and gives up there.
+        return "the server's INFO line is longer than 32 KiB: not a NATS server?";
+    }
+    return printable_line(last_error_detail(status));
+}
+
 } // namespace
 
 ConnectError::ConnectError(natsStatus status, std::string detail, Duration elapsed)
@@ -318,8 +339,8 @@ Connection Connection::connect(const ConnectSpec& spec, EventSink notify) {
     const auto started = std::chrono::steady_clock::now();
     const natsStatus status = natsConnection_Connect(&raw, opts.get());
     if (status != NATS_OK) {
-        std::string detail = last_error_detail(status);
-        throw ConnectError(status, std::move(detail), std::chrono::steady_clock::now() - started);
+        throw ConnectError(
+            status, connect_failure_detail(status), std::chrono::steady_clock::now() - started);
     }
     ConnectionHandle conn(raw);
     {
