@@ -3,9 +3,15 @@
 #include <natty/util/json_escape.hpp>
 #include <natty/util/redact.hpp>
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <thread>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -151,6 +157,85 @@ std::string printable_line(std::string_view text) {
     }
     return text.size() > k_max ? line + "..." : line;
 }
+
+// This process's open TCP sockets that are connected to a peer: descriptor and inode.
+std::vector<std::pair<int, ino_t>> connected_tcp_sockets() {
+    std::vector<std::pair<int, ino_t>> sockets;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+        int fd = -1;
+        try {
+            fd = std::stoi(entry.path().filename().string());
+        } catch (const std::exception&) {
+            continue;
+        }
+        struct stat st {};
+        sockaddr_storage peer{};
+        socklen_t len = sizeof peer;
+        int type = 0;
+        socklen_t type_len = sizeof type;
+        if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)
+            || ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_STREAM
+            || ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0
+            || (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)) {
+            continue;
+        }
+        sockets.emplace_back(fd, st.st_ino);
+    }
+    return sockets;
+}
+
+// nats.c 3.4 runs the TLS handshake on a blocking socket with no timeout (conn.c
+// _makeTLSConn): a server that announces TLS and then stalls holds natsConnection_Connect until
+// the server hangs up. Once the connect outlives its budget, this shuts down the TCP sockets
+// the process opened since the watchdog started (only nats.c's, in this single-connect CLI), so
+// the handshake fails at once; the caller then reports a timeout.
+class ConnectWatchdog {
+public:
+    explicit ConnectWatchdog(Duration budget) {
+        for (const auto& socket : connected_tcp_sockets()) {
+            m_before.insert(socket.second);
+        }
+        m_thread = std::thread([this, budget] { watch(budget); });
+    }
+    ConnectWatchdog(const ConnectWatchdog&) = delete;
+    ConnectWatchdog& operator=(const ConnectWatchdog&) = delete;
+    ~ConnectWatchdog() { stop(); }
+
+    // Ends the watch; true if it ran out of time and cut the connect short.
+    bool stop() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_done = true;
+        }
+        m_cv.notify_all();
+        if (m_thread.joinable()) {
+            m_thread.join();
+        }
+        return m_fired;
+    }
+
+private:
+    void watch(Duration budget) {
+        std::unique_lock lock(m_mutex);
+        if (m_cv.wait_for(lock, budget, [this] { return m_done; })) {
+            return;
+        }
+        m_fired = true;
+        for (const auto& [fd, inode] : connected_tcp_sockets()) {
+            if (m_before.count(inode) == 0) {
+                ::shutdown(fd, SHUT_RDWR);
+            }
+        }
+    }
+
+    std::set<ino_t> m_before;
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_done = false;  // guarded by m_mutex
+    bool m_fired = false; // written by the watch thread, read after join
+    std::thread m_thread;
+};
 
 // Why natsConnection_Connect failed, in one line.
 std::string connect_failure_detail(natsStatus status) {
@@ -337,7 +422,19 @@ Connection Connection::connect(const ConnectSpec& spec, EventSink notify) {
     auto opts = build_options(spec, state.get());
     natsConnection* raw = nullptr;
     const auto started = std::chrono::steady_clock::now();
+    ConnectWatchdog watchdog(spec.timeout
+                             * static_cast<long>(std::max<std::size_t>(spec.servers.size(), 1)));
     const natsStatus status = natsConnection_Connect(&raw, opts.get());
+    if (watchdog.stop()) {
+        if (status == NATS_OK) {
+            // Connected just as the watchdog cut its socket: close it properly, then fail.
+            Connection cut(ConnectionHandle(raw), std::move(state), spec);
+        }
+        throw ConnectError(NATS_TIMEOUT,
+                           "timed out after " + format_go_duration(spec.timeout)
+                               + " (the server did not complete the TLS handshake)",
+                           std::chrono::steady_clock::now() - started);
+    }
     if (status != NATS_OK) {
         throw ConnectError(
             status, connect_failure_detail(status), std::chrono::steady_clock::now() - started);

@@ -188,3 +188,23 @@ TEST_CASE("the probe sends a CONNECT with invalid UTF-8 credentials as valid JSO
     CHECK(connect.at("pass") == "p\"\xef\xbf\xbd(");
     CHECK(connect.at("name") == "n\xef\xbf\xbd");
 }
+
+TEST_CASE("a server that announces TLS and never completes the handshake fails within --timeout",
+          "[hostile][tls]") {
+    // nats.c 3.4 runs the TLS handshake on a blocking socket without a timeout: before natty
+    // bounded it, each of these waited until the server hung up (here: never).
+    HostileServer server("INFO {\"server_id\":\"x\",\"proto\":1,\"tls_required\":true}\r\n");
+    const std::vector<std::vector<std::string>> commands = {
+        {"pub", "x", "y"}, {"request", "x", "y"}, {"rtt"}};
+    for (const auto& command : commands) {
+        INFO(command.front());
+        std::vector<std::string> args = {"--no-context", "-s", server.url(), "--timeout", "1s"};
+        args.insert(args.end(), command.begin(), command.end());
+        Sandbox sandbox;
+        const auto result = sandbox.natty(args, RunOptions{.timeout = std::chrono::seconds(15)});
+        INFO(result.out << result.err);
+        CHECK_FALSE(result.timed_out);
+        CHECK(result.exit_code == k_connect);
+        CHECK(contains(result.out + result.err, "timed out after 1s"));
+    }
+}
