@@ -138,11 +138,8 @@ std::string micros(Duration d) {
     return format_go_duration(std::chrono::duration_cast<std::chrono::microseconds>(d));
 }
 
-} // namespace
-
-void run_rtt(const RttOptions& options, Runtime& runtime) {
-    const long iterations = parse_iterations(options.iterations);
-    const Settings& settings = runtime.settings();
+// Measures every address of every configured URL.
+std::vector<UrlReport> measure_all(const Settings& settings, long iterations) {
     std::vector<UrlReport> reports;
     for (const auto& url : settings.servers()) {
         UrlReport report;
@@ -166,49 +163,55 @@ void run_rtt(const RttOptions& options, Runtime& runtime) {
         }
         reports.push_back(std::move(report));
     }
+    return reports;
+}
 
-    Io& io = runtime.io();
-    if (options.json) {
-        nlohmann::json doc = nlohmann::json::array();
-        for (const auto& report : reports) {
-            nlohmann::json results = nlohmann::json::array();
-            for (const auto& t : report.targets) {
-                nlohmann::json r = {{"time", t.time}, {"address", t.address}, {"url", t.url}};
-                if (t.error.empty()) {
-                    const auto [min, max] = std::minmax_element(t.samples.begin(), t.samples.end());
-                    r["rtt"] = mean_of(t.samples).count();
-                    r["min"] = min->count();
-                    r["max"] = max->count();
-                    r["iterations"] = t.samples.size();
-                } else {
-                    r["error"] = t.error;
-                }
-                results.push_back(std::move(r));
+void print_json(Io& io, const std::vector<UrlReport>& reports) {
+    nlohmann::json doc = nlohmann::json::array();
+    for (const auto& report : reports) {
+        nlohmann::json results = nlohmann::json::array();
+        for (const auto& t : report.targets) {
+            nlohmann::json r = {{"time", t.time}, {"address", t.address}, {"url", t.url}};
+            if (t.error.empty()) {
+                const auto [min, max] = std::minmax_element(t.samples.begin(), t.samples.end());
+                r["rtt"] = mean_of(t.samples).count();
+                r["min"] = min->count();
+                r["max"] = max->count();
+                r["iterations"] = t.samples.size();
+            } else {
+                r["error"] = t.error;
             }
-            doc.push_back({{"url", report.url}, {"results", results}});
+            results.push_back(std::move(r));
         }
-        output::write_json(io, doc);
-    } else {
-        for (const auto& report : reports) {
-            io.out << report.url << ":\n\n";
-            std::size_t width = 0;
-            for (const auto& t : report.targets) {
-                width = std::max(width, t.url.size());
-            }
-            for (const auto& t : report.targets) {
-                io.out << "   " << std::string(width - t.url.size(), ' ') << t.url << ": ";
-                if (t.error.empty()) {
-                    const auto [min, max] = std::minmax_element(t.samples.begin(), t.samples.end());
-                    io.out << micros(mean_of(t.samples)) << " (min " << micros(*min) << ", max "
-                           << micros(*max) << ", " << t.samples.size() << " round trips)\n";
-                } else {
-                    io.out << "failed: " << t.error << "\n";
-                }
-            }
-            io.out << "\n";
-        }
-        io.flush_out();
+        doc.push_back({{"url", report.url}, {"results", results}});
     }
+    output::write_json(io, doc);
+}
+
+void print_text(Io& io, const std::vector<UrlReport>& reports) {
+    for (const auto& report : reports) {
+        io.out << report.url << ":\n\n";
+        std::size_t width = 0;
+        for (const auto& t : report.targets) {
+            width = std::max(width, t.url.size());
+        }
+        for (const auto& t : report.targets) {
+            io.out << "   " << std::string(width - t.url.size(), ' ') << t.url << ": ";
+            if (t.error.empty()) {
+                const auto [min, max] = std::minmax_element(t.samples.begin(), t.samples.end());
+                io.out << micros(mean_of(t.samples)) << " (min " << micros(*min) << ", max "
+                       << micros(*max) << ", " << t.samples.size() << " round trips)\n";
+            } else {
+                io.out << "failed: " << t.error << "\n";
+            }
+        }
+        io.out << "\n";
+    }
+    io.flush_out();
+}
+
+// Ends with the first failure's exit code when any address could not be measured.
+void raise_failures(const std::vector<UrlReport>& reports) {
     std::size_t failed = 0;
     std::size_t total = 0;
     ExitCode first = ExitCode::ok;
@@ -229,6 +232,19 @@ void run_rtt(const RttOptions& options, Runtime& runtime) {
                         + " addresses could not be measured (see the failed lines above)",
                     hint);
     }
+}
+
+} // namespace
+
+void run_rtt(const RttOptions& options, Runtime& runtime) {
+    const long iterations = parse_iterations(options.iterations);
+    const auto reports = measure_all(runtime.settings(), iterations);
+    if (options.json) {
+        print_json(runtime.io(), reports);
+    } else {
+        print_text(runtime.io(), reports);
+    }
+    raise_failures(reports);
 }
 
 void setup_rtt(CLI::App& app, Runtime& runtime) {

@@ -155,8 +155,9 @@ void explain_from_probe(const nats::ConnectError& failure, const Settings& setti
     }
     if (probe.failed_at == net::ProbeStage::info) {
         throw Error(ExitCode::connect, "cannot connect to " + target.text + ": " + probe.error,
-                    "the server accepted TCP but did not answer; raise --timeout if the "
-                    "link is slow");
+                    probe.timed_out ? "the server accepted TCP but did not answer; raise "
+                                      "--timeout if the link is slow"
+                                    : "is this the client port of a NATS server?");
     }
 }
 

@@ -1,11 +1,20 @@
 #include <natty/nats/connection.hpp>
 #include <natty/nats/nkey.hpp>
+#include <natty/util/json_escape.hpp>
 #include <natty/util/redact.hpp>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <thread>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 namespace natty::nats {
 
@@ -23,6 +32,9 @@ struct Connection::State {
     std::string current_url; // guarded by mutex
     std::condition_variable closed_cv;
     bool closed = false; // guarded by mutex
+    // Each server URL as given to nats.c (userinfo JSON-escaped) with the URL it came from, so
+    // the URL shown is the user's. Written before the connection exists, then only read.
+    std::vector<std::pair<std::string, std::string>> given_urls;
 
     void emit(const std::string& line) {
         if (notify) {
@@ -33,10 +45,15 @@ struct Connection::State {
 
 namespace {
 
-std::string connected_url_of(natsConnection* nc) {
+std::string connected_url_of(natsConnection* nc, const Connection::State& state) {
     char buf[512] = {};
     if (natsConnection_GetConnectedUrl(nc, buf, sizeof buf) != NATS_OK || buf[0] == '\0') {
         return {};
+    }
+    for (const auto& [given, original] : state.given_urls) {
+        if (given == buf) {
+            return redact_url(original);
+        }
     }
     return redact_url(buf);
 }
@@ -91,7 +108,7 @@ void on_closed(natsConnection* /*nc*/, void* closure) {
 
 void on_reconnected(natsConnection* nc, void* closure) {
     auto* state = static_cast<Connection::State*>(closure);
-    std::string url = connected_url_of(nc);
+    std::string url = connected_url_of(nc, *state);
     {
         std::lock_guard lock(state->mutex);
         state->current_url = url;
@@ -129,10 +146,122 @@ private:
     std::optional<std::string> m_previous;
 };
 
+// nats.c's detail can quote what the server sent ("incorrect JSON string: '<the INFO>'"): one
+// printable line of bounded length, whatever the server was.
+std::string printable_line(std::string_view text) {
+    constexpr std::size_t k_max = 160;
+    std::string line;
+    for (const char c : text.substr(0, k_max)) {
+        const auto byte = static_cast<unsigned char>(c);
+        line += byte < 0x20 || byte == 0x7f ? '?' : c;
+    }
+    return text.size() > k_max ? line + "..." : line;
+}
+
+// This process's open TCP sockets that are connected to a peer: descriptor and inode.
+std::vector<std::pair<int, ino_t>> connected_tcp_sockets() {
+    std::vector<std::pair<int, ino_t>> sockets;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+        int fd = -1;
+        try {
+            fd = std::stoi(entry.path().filename().string());
+        } catch (const std::exception&) {
+            continue;
+        }
+        struct stat st {};
+        sockaddr_storage peer{};
+        socklen_t len = sizeof peer;
+        int type = 0;
+        socklen_t type_len = sizeof type;
+        if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)
+            || ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_STREAM
+            || ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0
+            || (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)) {
+            continue;
+        }
+        sockets.emplace_back(fd, st.st_ino);
+    }
+    return sockets;
+}
+
+// nats.c 3.4 runs the TLS handshake on a blocking socket with no timeout (conn.c
+// _makeTLSConn): a server that announces TLS and then stalls holds natsConnection_Connect until
+// the server hangs up. Once the connect outlives its budget, this shuts down the TCP sockets
+// the process opened since the watchdog started (only nats.c's, in this single-connect CLI), so
+// the handshake fails at once; the caller then reports a timeout.
+class ConnectWatchdog {
+public:
+    explicit ConnectWatchdog(Duration budget) {
+        for (const auto& socket : connected_tcp_sockets()) {
+            m_before.insert(socket.second);
+        }
+        m_thread = std::thread([this, budget] { watch(budget); });
+    }
+    ConnectWatchdog(const ConnectWatchdog&) = delete;
+    ConnectWatchdog& operator=(const ConnectWatchdog&) = delete;
+    ~ConnectWatchdog() { stop(); }
+
+    // Ends the watch; true if it ran out of time and cut the connect short.
+    bool stop() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_done = true;
+        }
+        m_cv.notify_all();
+        if (m_thread.joinable()) {
+            m_thread.join();
+        }
+        return m_fired;
+    }
+
+private:
+    void watch(Duration budget) {
+        std::unique_lock lock(m_mutex);
+        if (m_cv.wait_for(lock, budget, [this] { return m_done; })) {
+            return;
+        }
+        m_fired = true;
+        for (const auto& [fd, inode] : connected_tcp_sockets()) {
+            if (m_before.count(inode) == 0) {
+                ::shutdown(fd, SHUT_RDWR);
+            }
+        }
+    }
+
+    std::set<ino_t> m_before;
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_done = false;  // guarded by m_mutex
+    bool m_fired = false; // written by the watch thread, read after join
+    std::thread m_thread;
+};
+
+// Why natsConnection_Connect failed, in one line.
+std::string connect_failure_detail(natsStatus status) {
+    if (status == NATS_LINE_TOO_LONG) {
+        // nats.c reads the INFO line into a fixed buffer (32 KiB in 3.4) and gives up there.
+        return "the server's INFO line is longer than 32 KiB: not a NATS server?";
+    }
+    return printable_line(last_error_detail(status));
+}
+
+} // namespace
+
+namespace {
+
+// A failed connect is a failure to connect (exit 4) unless the server refused the credentials
+// (5) or TLS failed (6): whatever else stopped nats.c (a malformed or oversized INFO from
+// something that is not a NATS server, a protocol error) never exits 1 or 2.
+ExitCode connect_exit_code(natsStatus status) {
+    const ExitCode code = exit_code_for(status);
+    return code == ExitCode::denied || code == ExitCode::tls ? code : ExitCode::connect;
+}
+
 } // namespace
 
 ConnectError::ConnectError(natsStatus status, std::string detail, Duration elapsed)
-    : NatsError(status, describe(status, "cannot connect", detail)),
+    : NatsError(status, connect_exit_code(status), describe(status, "cannot connect", detail)),
       m_reason(detail.empty() ? std::string(natsStatus_GetText(status)) : std::move(detail)),
       m_elapsed(elapsed) {}
 
@@ -154,12 +283,17 @@ bool ConnectError::no_server() const {
 
 namespace {
 
+// nats.c 3.4 pastes user, password, token and connection name raw into its CONNECT JSON (a `"`
+// in a password breaks the handshake, a `\` changes the password): every such string is given
+// to it JSON-escaped (see append_json_escaped for invalid UTF-8).
 void set_credentials(natsOptions* o, const ConnectSpec& spec) {
     if (!spec.user.empty()) {
-        check(natsOptions_SetUserInfo(o, spec.user.c_str(), spec.password.c_str()), "set user");
+        check(natsOptions_SetUserInfo(
+                  o, json_escaped(spec.user).c_str(), json_escaped(spec.password).c_str()),
+              "set user");
     }
     if (!spec.token.empty()) {
-        check(natsOptions_SetToken(o, spec.token.c_str()), "set token");
+        check(natsOptions_SetToken(o, json_escaped(spec.token).c_str()), "set token");
     }
     if (!spec.creds_file.empty()) {
         check(natsOptions_SetUserCredentialsFromFiles(o, spec.creds_file.c_str(), nullptr),
@@ -207,18 +341,48 @@ void set_callbacks(natsOptions* o, Connection::State* state) {
     check(natsOptions_SetClosedCB(o, on_closed, state), "set close handler");
 }
 
+// nats.c 3.4 pastes the user and password of a URL's userinfo (split, as it does, at the last
+// '@' and then the first ':', with no percent-decoding) raw into its CONNECT JSON: hand it
+// them JSON-escaped. Escaping adds neither '@' nor ':', so nats.c splits the result the same way.
+std::string url_with_escaped_userinfo(const std::string& url) {
+    const auto scheme_end = url.find("://");
+    const std::size_t start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+    const auto at = url.rfind('@');
+    if (at == std::string::npos || at < start) {
+        return url;
+    }
+    const std::string_view userinfo = std::string_view(url).substr(start, at - start);
+    const auto colon = userinfo.find(':');
+    std::string out = url.substr(0, start);
+    if (colon == std::string_view::npos) {
+        append_json_escaped(out, userinfo);
+    } else {
+        append_json_escaped(out, userinfo.substr(0, colon));
+        out += ':';
+        append_json_escaped(out, userinfo.substr(colon + 1));
+    }
+    return out + url.substr(at);
+}
+
 } // namespace
 
 OptionsHandle build_options(const ConnectSpec& spec, Connection::State* state) {
     auto opts = make<OptionsHandle>("create connection options", natsOptions_Create);
     natsOptions* o = opts.get();
-    std::vector<const char*> url_ptrs;
+    std::vector<std::string> urls;
     for (const auto& url : spec.servers) {
+        urls.push_back(url_with_escaped_userinfo(url));
+        if (state != nullptr && urls.back() != url) {
+            state->given_urls.emplace_back(urls.back(), url);
+        }
+    }
+    std::vector<const char*> url_ptrs;
+    for (const auto& url : urls) {
         url_ptrs.push_back(url.c_str());
     }
     check(natsOptions_SetServers(o, url_ptrs.data(), static_cast<int>(url_ptrs.size())),
           "invalid server list");
-    check(natsOptions_SetName(o, spec.name.c_str()), "set connection name");
+    check(natsOptions_SetName(o, json_escaped(spec.name).c_str()), "set connection name");
     check(natsOptions_SetTimeout(o, to_millis(spec.timeout)), "set timeout");
     set_credentials(o, spec);
     set_tls(o, spec);
@@ -270,18 +434,30 @@ Connection Connection::connect(const ConnectSpec& spec, EventSink notify) {
     auto opts = build_options(spec, state.get());
     natsConnection* raw = nullptr;
     const auto started = std::chrono::steady_clock::now();
+    ConnectWatchdog watchdog(spec.timeout
+                             * static_cast<long>(std::max<std::size_t>(spec.servers.size(), 1)));
     const natsStatus status = natsConnection_Connect(&raw, opts.get());
+    if (watchdog.stop()) {
+        if (status == NATS_OK) {
+            // Connected just as the watchdog cut its socket: close it properly, then fail.
+            Connection cut(ConnectionHandle(raw), std::move(state), spec);
+        }
+        throw ConnectError(NATS_TIMEOUT,
+                           "timed out after " + format_go_duration(spec.timeout)
+                               + " (the server did not complete the TLS handshake)",
+                           std::chrono::steady_clock::now() - started);
+    }
     if (status != NATS_OK) {
-        std::string detail = last_error_detail(status);
-        throw ConnectError(status, std::move(detail), std::chrono::steady_clock::now() - started);
+        throw ConnectError(
+            status, connect_failure_detail(status), std::chrono::steady_clock::now() - started);
     }
     ConnectionHandle conn(raw);
     {
         std::lock_guard lock(state->mutex);
-        state->current_url = connected_url_of(raw);
+        state->current_url = connected_url_of(raw, *state);
     }
     if (spec.trace) {
-        state->emit(">>> connected to " + connected_url_of(raw));
+        state->emit(">>> connected to " + connected_url_of(raw, *state));
     }
     return Connection(std::move(conn), std::move(state), spec);
 }
@@ -299,7 +475,9 @@ void Connection::flush_and_check(Duration timeout, std::string_view what) {
     }
 }
 
-std::string Connection::connected_url() const { return connected_url_of(m_conn.get()); }
+std::string Connection::connected_url() const {
+    return connected_url_of(m_conn.get(), *m_state);
+}
 
 std::string Connection::server_id() const {
     char buf[256] = {};

@@ -44,6 +44,9 @@ std::string describe(natsStatus status, std::string_view what, const std::string
     return message;
 }
 
+NatsError::NatsError(natsStatus status, ExitCode code, const std::string& message)
+    : Error(code, message), m_status(status) {}
+
 NatsError::NatsError(natsStatus status, const std::string& message, std::string hint)
     : Error(exit_code_for(status), message, std::move(hint)), m_status(status) {}
 

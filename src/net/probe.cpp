@@ -446,7 +446,10 @@ void nats_handshake(
         connect["auth_token"] = options.token;
     }
     std::string error;
-    if (!send_all(fd, ssl, "CONNECT " + connect.dump() + "\r\nPING\r\n", deadline, error)) {
+    // dump() would throw on a user, password, token or name that is not valid UTF-8; replace
+    // such bytes with U+FFFD, as nats-server's JSON decoder would.
+    const std::string text = connect.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (!send_all(fd, ssl, "CONNECT " + text + "\r\nPING\r\n", deadline, error)) {
         result.failed_at = ProbeStage::handshake;
         result.error = error;
         return;

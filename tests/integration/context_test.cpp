@@ -113,97 +113,6 @@ TEST_CASE("context info --connect with --trace logs the connection, never the pa
     CHECK_FALSE(contains(result.out + result.err, "tr4ce-pw"));
 }
 
-TEST_CASE("flags beat NATS_* variables, which beat the context, and info says so", "[context]") {
-    Sandbox sandbox;
-    REQUIRE(sandbox.natty({"context", "save", "prod", "--server", "nats://ctx:1", "--user", "u",
-                           "--password", "p", "--select"})
-                .exit_code == 0);
-    RunOptions with_env;
-    with_env.env = {{"NATS_URL", "nats://env:2"}, {"NATS_USER", "envuser"}};
-    auto doc = nlohmann::json::parse(sandbox.natty({"context", "info", "--json"}, with_env).out);
-    CHECK(doc["url"] == "nats://env:2");
-    CHECK(doc["origins"]["url"] == "env NATS_URL");
-    CHECK(doc["user"] == "envuser");
-    CHECK(doc["origins"]["password"] == "context \"prod\"");
-    doc = nlohmann::json::parse(
-        sandbox.natty({"-s", "nats://flag:3", "context", "info", "--json"}, with_env).out);
-    CHECK(doc["url"] == "nats://flag:3");
-    CHECK(doc["origins"]["url"] == "flag --server");
-    doc = nlohmann::json::parse(sandbox.natty({"--no-context", "context", "info", "--json"}).out);
-    CHECK(doc["url"] == "nats://127.0.0.1:4222");
-    CHECK(doc["origins"]["url"] == "default");
-}
-
-TEST_CASE("context save merges into an existing context", "[context]") {
-    Sandbox sandbox;
-    REQUIRE(sandbox.natty({"context", "save", "prod", "--server", "nats://a:1", "--user", "u",
-                           "--password", "p", "--description", "first"})
-                .exit_code == 0);
-    REQUIRE(sandbox.natty({"context", "save", "prod", "--description", "second"}).exit_code == 0);
-    const auto doc = nlohmann::json::parse(
-        sandbox.natty({"context", "info", "prod", "--json", "--show-secrets"}).out);
-    CHECK(doc["description"] == "second");
-    CHECK(doc["url"] == "nats://a:1");
-    CHECK(doc["user"] == "u");
-    CHECK(doc["password"] == "p");
-}
-
-TEST_CASE("select, previous, unselect and ls track the selection", "[context]") {
-    Sandbox sandbox;
-    for (const char* name : {"alpha", "beta"}) {
-        REQUIRE(sandbox.natty({"context", "save", name, "--server", "nats://h:1"}).exit_code == 0);
-    }
-    REQUIRE(sandbox.natty({"context", "select", "alpha"}).exit_code == 0);
-    REQUIRE(sandbox.natty({"context", "select", "beta"}).exit_code == 0);
-    CHECK(contains(sandbox.natty({"context", "ls"}).out, "beta *"));
-    REQUIRE(sandbox.natty({"context", "previous"}).exit_code == 0);
-    CHECK(contains(sandbox.natty({"context", "ls"}).out, "alpha *"));
-    REQUIRE(sandbox.natty({"context", "-"}).exit_code == 0);
-    CHECK(contains(sandbox.natty({"context", "ls"}).out, "beta *"));
-    REQUIRE(sandbox.natty({"context", "-"}).exit_code == 0);
-    CHECK(sandbox.natty({"context", "ls", "--names"}).out == "alpha\nbeta\n");
-    const auto list = nlohmann::json::parse(sandbox.natty({"context", "ls", "--json"}).out);
-    REQUIRE(list.size() == 2);
-    CHECK(list[0]["name"] == "alpha");
-    CHECK(list[0]["selected"] == true);
-    CHECK(list[1]["selected"] == false);
-    const auto unselected = sandbox.natty({"context", "unselect"});
-    CHECK(contains(unselected.out, "Unselected context \"alpha\""));
-    CHECK_FALSE(contains(sandbox.natty({"context", "ls"}).out, "*"));
-    const auto no_tty = sandbox.natty({"context", "select"});
-    CHECK(no_tty.exit_code == 2);
-    CHECK(contains(no_tty.err, "known contexts: alpha, beta"));
-}
-
-TEST_CASE("rm needs -f for the selected context, and copy refuses to overwrite", "[context]") {
-    Sandbox sandbox;
-    REQUIRE(sandbox.natty({"context", "save", "a", "--server", "nats://h:1", "--select"})
-                .exit_code == 0);
-    const auto refused = sandbox.natty({"context", "rm", "a"});
-    CHECK(refused.exit_code == 2);
-    CHECK(contains(refused.err, "selected context"));
-    CHECK(fs::exists(sandbox.context_file("a")));
-
-    const auto copied = sandbox.natty({"context", "copy", "a", "b", "--user", "copyuser"});
-    REQUIRE(copied.exit_code == 0);
-    // Saved as given (at connect time a user without a password is used as a token).
-    CHECK(contains(slurp(sandbox.context_file("b")), "user = \"copyuser\""));
-    CHECK(contains(slurp(sandbox.context_file("b")), "url = \"nats://h:1\""));
-    const auto again = sandbox.natty({"context", "copy", "a", "b"});
-    CHECK(again.exit_code == 3);
-    CHECK(contains(again.err, "already exists"));
-
-    REQUIRE(sandbox.natty({"context", "rm", "-f", "a"}).exit_code == 0);
-    CHECK_FALSE(fs::exists(sandbox.context_file("a")));
-    CHECK_FALSE(fs::exists(sandbox.config_dir() / "natty" / "context.txt"));
-    // Unselecting remembered "a" as previous, but it is gone: previous does not lead there.
-    const auto previous = sandbox.natty({"context", "previous"});
-    CHECK(previous.exit_code == 3);
-    CHECK(contains(previous.err, "there is no previous context"));
-    CHECK(sandbox.natty({"context", "rm", "b"}).exit_code == 0);
-    CHECK(sandbox.natty({"context", "rm", "b"}).exit_code == 3);
-}
-
 TEST_CASE("context edit validates the edited copy and removes it", "[context]") {
     Sandbox sandbox;
     REQUIRE(sandbox.natty({"context", "save", "prod", "--server", "nats://a:1", "--password",
@@ -273,70 +182,6 @@ TEST_CASE("validate reports each context and fails on a bad one", "[context]") {
     CHECK(sandbox.natty({"context", "validate", "good"}).exit_code == 0);
 }
 
-TEST_CASE("import brings over the Go CLI's JSON contexts", "[context]") {
-    Sandbox sandbox;
-    const fs::path go_dir = sandbox.config_dir() / "nats" / "context";
-    fs::create_directories(go_dir);
-    std::ofstream(go_dir / "prod.json") << R"({"description":"Go prod","url":"nats://p:4222",
-        "user":"alice","password":"pw","ca":"/etc/ca.pem","nsc":"","user_jwt":"",
-        "tls_first":false})";
-    std::ofstream(go_dir / "jwt.json") << R"({"url":"nats://j","user_jwt":"eyJ..."})";
-    std::ofstream(go_dir / "broken.json") << "{not json";
-    // Values the Go CLI resolves at connect time must not become literal passwords or paths.
-    std::ofstream(go_dir / "vault.json") << R"({"url":"nats://v","user":"bob",
-        "password":"op://Private/nats/password","nkey":"file:///keys/bob.nk",
-        "token":"env://NATS_BOB_TOKEN"})";
-    const auto result = sandbox.natty({"context", "import"});
-    INFO(result.err);
-    REQUIRE(result.exit_code == 0);
-    CHECK(contains(result.out, "Imported 3 contexts, skipped 1"));
-    CHECK(contains(result.err, "user_jwt"));
-    CHECK(contains(result.err, "\"password\" uses the Go CLI's op:// resolver"));
-    CHECK(contains(result.err, "\"token\" uses the Go CLI's env:// resolver"));
-    const std::string vault = slurp(sandbox.context_file("vault"));
-    CHECK(contains(vault, "user = \"bob\""));
-    CHECK(contains(vault, "nkey = \"/keys/bob.nk\""));
-    CHECK_FALSE(contains(vault, "password"));
-    CHECK_FALSE(contains(vault, "token"));
-    const auto doc = nlohmann::json::parse(
-        sandbox.natty({"context", "info", "prod", "--json", "--show-secrets"}).out);
-    CHECK(doc["description"] == "Go prod");
-    CHECK(doc["user"] == "alice");
-    CHECK(doc["password"] == "pw");
-    CHECK(doc["ca"] == "/etc/ca.pem");
-    CHECK(mode_of(sandbox.context_file("prod")) == 0600);
-    const auto again = sandbox.natty({"context", "import", "prod"});
-    CHECK(contains(again.err, "use --force"));
-}
-
-TEST_CASE("the context option takes a path to a .toml file", "[context]") {
-    Sandbox sandbox;
-    const fs::path file = sandbox.dir() / "elsewhere.toml";
-    std::ofstream(file) << "url = \"nats://from-file:7\"\n";
-    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
-    const auto doc = nlohmann::json::parse(
-        sandbox.natty({"--context", file.string(), "context", "info", "--json"}).out);
-    CHECK(doc["url"] == "nats://from-file:7");
-    CHECK(doc["name"] == "elsewhere");
-    // Relative to the working directory, without a slash.
-    const auto relative =
-        sandbox.natty({"--context", "elsewhere.toml", "context", "info", "--json"},
-                      RunOptions{.cwd = sandbox.dir()});
-    INFO(relative.err);
-    REQUIRE(relative.exit_code == 0);
-    CHECK(nlohmann::json::parse(relative.out)["url"] == "nats://from-file:7");
-    // A selected stored context of the same name is a different context.
-    REQUIRE(sandbox.natty({"context", "save", "elsewhere", "--server", "nats://stored:1",
-                           "--select"})
-                .exit_code == 0);
-    const auto from_file = nlohmann::json::parse(
-        sandbox.natty({"--context", file.string(), "context", "info", "--json"}).out);
-    CHECK(from_file["url"] == "nats://from-file:7");
-    CHECK(from_file["selected"] == false);
-    CHECK(nlohmann::json::parse(sandbox.natty({"context", "info", "--json"}).out)["selected"] ==
-          true);
-}
-
 TEST_CASE("the no-context flag needs neither HOME nor XDG_CONFIG_HOME", "[context]") {
     TempDir dir;
     auto server = NatsServer::start({}, dir.path());
@@ -353,49 +198,6 @@ TEST_CASE("the no-context flag needs neither HOME nor XDG_CONFIG_HOME", "[contex
     const auto without_flag = run(args);
     CHECK(without_flag.exit_code == 3);
     CHECK(contains(without_flag.err, "neither XDG_CONFIG_HOME nor HOME is set"));
-}
-
-TEST_CASE("a context readable by others is warned about and fixed on save", "[context]") {
-    Sandbox sandbox;
-    REQUIRE(sandbox.natty({"context", "save", "prod", "--server", "nats://a:1"}).exit_code == 0);
-    fs::permissions(sandbox.context_file("prod"), fs::perms::group_read | fs::perms::others_read,
-                    fs::perm_options::add);
-    const auto info = sandbox.natty({"context", "info", "prod"});
-    CHECK(info.exit_code == 0);
-    CHECK(contains(info.err, "readable by others (mode 0644)"));
-    REQUIRE(sandbox.natty({"context", "save", "prod", "--user", "x"}).exit_code == 0);
-    CHECK(mode_of(sandbox.context_file("prod")) == 0600);
-}
-
-TEST_CASE("invalid context names are usage errors and create nothing", "[context]") {
-    Sandbox sandbox;
-    for (const char* name : {"../escape", "a/b", "..", ".hidden", "sp ace"}) {
-        INFO(name);
-        const auto result = sandbox.natty({"context", "save", name, "--server", "nats://a:1"});
-        CHECK(result.exit_code == 2);
-        CHECK(contains(result.err, "invalid context name"));
-    }
-    CHECK_FALSE(fs::exists(sandbox.config_dir() / "natty" / "context"));
-    CHECK_FALSE(fs::exists(sandbox.config_dir() / "escape.toml"));
-}
-
-TEST_CASE("shell completion candidates come from the command tree", "[context][completion]") {
-    Sandbox sandbox;
-    REQUIRE(sandbox.natty({"context", "save", "prod", "--server", "nats://a:1"}).exit_code == 0);
-    CHECK(contains(sandbox.natty({"__complete", "con"}).out, "context\n"));
-    const auto subs = sandbox.natty({"__complete", "context", "s"}).out;
-    CHECK(contains(subs, "save\n"));
-    CHECK(contains(subs, "select\n"));
-    CHECK(sandbox.natty({"__complete", "--context", ""}).out == "prod\n");
-    CHECK(sandbox.natty({"__complete", "--tlsca", ""}).out == "__files__\n");
-    CHECK(contains(sandbox.natty({"__complete", "context", "info", "--j"}).out, "--json\n"));
-    const auto bash = run({"bash", "-c",
-                           "source \"$1\"; COMP_WORDS=(\"$2\" context sel); COMP_CWORD=2; _natty; "
-                           "printf '%s\\n' \"${COMPREPLY[@]}\"",
-                           "bash", std::string(NATTY_SOURCE_DIR) + "/completions/natty.bash",
-                           natty_bin()},
-                          RunOptions{.env = sandbox.env()});
-    CHECK(bash.out == "select\n");
 }
 
 TEST_CASE("hostile deeply nested context files are config errors, not crashes", "[context]") {
@@ -449,4 +251,51 @@ TEST_CASE("hostile deeply nested context files are config errors, not crashes", 
               0);
         CHECK(lines.size() <= 2); // the error and at most one hint
     }
+}
+
+TEST_CASE("the context option takes a path to a .toml file", "[context]") {
+    Sandbox sandbox;
+    const fs::path file = sandbox.dir() / "elsewhere.toml";
+    std::ofstream(file) << "url = \"nats://from-file:7\"\n";
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+    const auto doc = nlohmann::json::parse(
+        sandbox.natty({"--context", file.string(), "context", "info", "--json"}).out);
+    CHECK(doc["url"] == "nats://from-file:7");
+    CHECK(doc["name"] == "elsewhere");
+    // Relative to the working directory, without a slash.
+    const auto relative =
+        sandbox.natty({"--context", "elsewhere.toml", "context", "info", "--json"},
+                      RunOptions{.cwd = sandbox.dir()});
+    INFO(relative.err);
+    REQUIRE(relative.exit_code == 0);
+    CHECK(nlohmann::json::parse(relative.out)["url"] == "nats://from-file:7");
+    // A selected stored context of the same name is a different context.
+    REQUIRE(sandbox.natty({"context", "save", "elsewhere", "--server", "nats://stored:1",
+                           "--select"})
+                .exit_code == 0);
+    const auto from_file = nlohmann::json::parse(
+        sandbox.natty({"--context", file.string(), "context", "info", "--json"}).out);
+    CHECK(from_file["url"] == "nats://from-file:7");
+    CHECK(from_file["selected"] == false);
+    CHECK(nlohmann::json::parse(sandbox.natty({"context", "info", "--json"}).out)["selected"] ==
+          true);
+}
+
+TEST_CASE("shell completion candidates come from the command tree", "[context][completion]") {
+    Sandbox sandbox;
+    REQUIRE(sandbox.natty({"context", "save", "prod", "--server", "nats://a:1"}).exit_code == 0);
+    CHECK(contains(sandbox.natty({"__complete", "con"}).out, "context\n"));
+    const auto subs = sandbox.natty({"__complete", "context", "s"}).out;
+    CHECK(contains(subs, "save\n"));
+    CHECK(contains(subs, "select\n"));
+    CHECK(sandbox.natty({"__complete", "--context", ""}).out == "prod\n");
+    CHECK(sandbox.natty({"__complete", "--tlsca", ""}).out == "__files__\n");
+    CHECK(contains(sandbox.natty({"__complete", "context", "info", "--j"}).out, "--json\n"));
+    const auto bash = run({"bash", "-c",
+                           "source \"$1\"; COMP_WORDS=(\"$2\" context sel); COMP_CWORD=2; _natty; "
+                           "printf '%s\\n' \"${COMPREPLY[@]}\"",
+                           "bash", std::string(NATTY_SOURCE_DIR) + "/completions/natty.bash",
+                           natty_bin()},
+                          RunOptions{.env = sandbox.env()});
+    CHECK(bash.out == "select\n");
 }

@@ -104,14 +104,23 @@ std::uintmax_t file_size_or_zero(const std::filesystem::path& path) {
     return ec ? 0 : size;
 }
 
-// A double-quoted NATS config string.
+// A double-quoted NATS config string. nats-server 2.9's config lexer takes \" and \\ and \xNN
+// (any byte) inside double quotes, and UTF-8 as is; control characters are written as \xNN.
 std::string quote(const std::string& value) {
+    static constexpr char k_hex[] = "0123456789abcdef";
     std::string result = "\"";
     for (char c : value) {
+        const auto byte = static_cast<unsigned char>(c);
         if (c == '"' || c == '\\') {
             result += '\\';
+            result += c;
+        } else if (byte < 0x20 || byte == 0x7f) {
+            result += "\\x";
+            result += k_hex[byte >> 4];
+            result += k_hex[byte & 15];
+        } else {
+            result += c;
         }
-        result += c;
     }
     return result + "\"";
 }

@@ -106,12 +106,12 @@ TEST_CASE("text echoed in an error cannot split the line or reach the terminal r
     CHECK_FALSE(contains(result.err, "\xff"));
 }
 
-TEST_CASE("counts beyond 64 bits or negative or in octal are refused before connecting") {
+TEST_CASE("counts beyond 64 bits or negative or in hex are refused before connecting") {
     InProcess natty;
     const std::vector<std::vector<std::string>> cases = {
         {"pub", "a", "x", "--count", "99999999999999999999"},
         {"pub", "a", "x", "--count", "-1"},
-        {"pub", "a", "x", "--count", "010"},
+        {"pub", "a", "x", "--count", "0x10"},
         {"request", "a", "x", "--count", "99999999999999999999"},
         {"request", "a", "x", "--replies", "-1"},
         {"reply", "a", "--count", "0"},

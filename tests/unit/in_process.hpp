@@ -8,6 +8,7 @@
 #include "sandbox.hpp"
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,11 @@ public:
     std::filesystem::path config_dir() const { return m_sandbox.config_dir(); }
     std::filesystem::path context_file(const std::string& name) const {
         return m_sandbox.context_file(name);
+    }
+
+    // HOME, XDG_CONFIG_HOME and TMPDIR, plus `extra` (as Sandbox::env).
+    std::map<std::string, std::string> env(const std::map<std::string, std::string>& extra = {}) const {
+        return m_sandbox.env(extra);
     }
 
     // Runs `natty args...`: the environment is the sandbox's plus options.env (nothing of this

@@ -26,7 +26,8 @@ struct AsyncError {
     bool not_permitted() const { return status == NATS_NOT_PERMITTED; }
 };
 
-// A connect that failed, as nats.c reported it. This layer does not explain it: the diagnose
+// A connect that failed, as nats.c reported it; its exit code is 4 (cannot connect) unless the
+// credentials were refused (5) or TLS failed (6). This layer does not explain it: the diagnose
 // layer, which knows where each setting came from and can probe the server, does.
 class ConnectError : public NatsError {
 public:

@@ -14,6 +14,8 @@ class NatsError : public Error {
 public:
     // `message` is complete: it is shown as is, after "natty: error: ".
     NatsError(natsStatus status, const std::string& message, std::string hint = {});
+    // With an exit code other than the status's own (see ConnectError).
+    NatsError(natsStatus status, ExitCode code, const std::string& message);
 
     natsStatus status() const { return m_status; }
 
