@@ -36,19 +36,6 @@ struct SeedServer {
     std::string url() const { return server->url_for_host("localhost"); }
 };
 
-unsigned mode_of(const fs::path& p) {
-    struct stat st {};
-    REQUIRE(::stat(p.c_str(), &st) == 0);
-    return st.st_mode & 07777;
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 std::vector<std::string> seed_save_args(const SeedServer& s, const std::string& name) {
     return {"context",
             "save",

@@ -1,6 +1,10 @@
 #include "sandbox.hpp"
 
+#include <catch2/catch.hpp>
+
+#include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 
 namespace natty::test {
 
@@ -37,6 +41,19 @@ std::unique_ptr<Child> Sandbox::spawn_natty(const std::vector<std::string>& args
 std::vector<std::string> with_server(const NatsServer& server, std::vector<std::string> args) {
     args.insert(args.begin(), {"-s", server.url()});
     return args;
+}
+
+std::string slurp(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+unsigned mode_of(const std::filesystem::path& path) {
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    return st.st_mode & 07777;
 }
 
 std::vector<std::string> lines_of(const std::string& text) {

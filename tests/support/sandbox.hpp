@@ -46,6 +46,12 @@ inline bool contains(const std::string& haystack, const std::string& needle) {
 // `-s <server url>` followed by args: natty's arguments for talking to one fixture server.
 std::vector<std::string> with_server(const NatsServer& server, std::vector<std::string> args);
 
+// A file's whole content ("" when it cannot be read).
+std::string slurp(const std::filesystem::path& path);
+
+// A file's permission bits (e.g. 0600); fails the test when the file cannot be stat'ed.
+unsigned mode_of(const std::filesystem::path& path);
+
 // The lines of a command's output, without their newlines.
 std::vector<std::string> lines_of(const std::string& text);
 

@@ -15,23 +15,6 @@
 using namespace natty::test;
 namespace fs = std::filesystem;
 
-namespace {
-
-unsigned mode_of(const fs::path& p) {
-    struct stat st {};
-    REQUIRE(::stat(p.c_str(), &st) == 0);
-    return st.st_mode & 07777;
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-} // namespace
-
 TEST_CASE("flags beat NATS_* variables, which beat the context, and info says so", "[context]") {
     InProcess sandbox;
     REQUIRE(sandbox.natty({"context", "save", "prod", "--server", "nats://ctx:1", "--user", "u",

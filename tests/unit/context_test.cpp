@@ -5,6 +5,8 @@
 #include <natty/util/atomic_file.hpp>
 #include <natty/util/environment.hpp>
 
+#include "sandbox.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -16,6 +18,8 @@
 #include <unistd.h>
 
 using namespace natty;
+using natty::test::mode_of;
+using natty::test::slurp;
 namespace fs = std::filesystem;
 
 namespace {
@@ -34,19 +38,6 @@ struct ScratchDir {
     }
     fs::path path;
 };
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-unsigned mode_of(const fs::path& p) {
-    struct stat st {};
-    REQUIRE(::stat(p.c_str(), &st) == 0);
-    return st.st_mode & 07777;
-}
 
 ContextSelection with_context(ContextData data) {
     ContextSelection s;
