@@ -129,16 +129,12 @@ std::string format_time(std::chrono::system_clock::time_point t) {
     return s.str();
 }
 
-std::string format_rfc3339(std::chrono::system_clock::time_point t) {
-    return output::rfc3339_nano_utc(t);
-}
-
 nlohmann::json record_json(const nats::KvRecord& r) {
     nlohmann::json j = {{"bucket", r.bucket},
                         {"key", r.key},
                         {"revision", r.revision},
                         {"operation", nats::kv_op_name(r.op)},
-                        {"created", format_rfc3339(r.created)},
+                        {"created", output::rfc3339_nano_utc(r.created)},
                         {"length", r.value.size()}};
     output::put_payload(j, r.value);
     return j;

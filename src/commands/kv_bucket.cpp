@@ -20,7 +20,6 @@ namespace natty {
 namespace {
 
 using kv_common::bucket_info;
-using kv_common::format_rfc3339;
 using kv_common::format_time;
 using kv_common::in_quotes;
 using kv_common::open_bucket;
@@ -78,7 +77,7 @@ nlohmann::json kv_bucket_json(const nats::StreamInfo& si) {
         {"bucket", bucket_name(si)},
         {"stream", c.name},
         {"description", c.description},
-        {"created", format_rfc3339(si.created)},
+        {"created", output::rfc3339_nano_utc(si.created)},
         {"values", si.state.messages},
         {"bytes", si.state.bytes},
         {"history", c.max_messages_per_subject},
@@ -90,7 +89,7 @@ nlohmann::json kv_bucket_json(const nats::StreamInfo& si) {
         {"replicas", c.replicas},
         {"last_revision", si.state.last_sequence},
         {"last_update",
-         si.state.last_time ? nlohmann::json(format_rfc3339(*si.state.last_time))
+         si.state.last_time ? nlohmann::json(output::rfc3339_nano_utc(*si.state.last_time))
                             : nlohmann::json(nullptr)},
     };
     if (si.cluster) {

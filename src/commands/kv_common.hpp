@@ -34,8 +34,6 @@ void require_key(std::string_view key);
 void require_filter(std::string_view filter);
 // Local time "YYYY-MM-DD HH:MM:SS".
 std::string format_time(std::chrono::system_clock::time_point t);
-// RFC 3339 in UTC with nanoseconds, as in every --json document.
-std::string format_rfc3339(std::chrono::system_clock::time_point t);
 // One revision as the JSON object of `get --json`, `history --json` and `watch --json`.
 nlohmann::json record_json(const nats::KvRecord& r);
 // The bucket's stream info (config, state, cluster); throws the not-found error (exit 7)

@@ -17,7 +17,7 @@ namespace {
 net::ProbeResult probe_tls(const Settings& settings, const ServerUrl& url) {
     net::ProbeOptions probing = probe_options(settings);
     probing.force_tls = true;
-    probing.nats_handshake = false;
+    probing.protocol_handshake = false;
     auto probe = net::probe(url, probing);
     const std::string target = url.redacted();
     if (probe.failed_at != net::ProbeStage::done && probe.failed_at != net::ProbeStage::tls) {

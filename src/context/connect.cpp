@@ -52,7 +52,7 @@ net::ProbeOptions probe_options(const Settings& settings) {
     options.cert_file = v.cert;
     options.key_file = v.key;
     options.force_tls = settings.tls_required();
-    options.nats_handshake = v.creds.empty() && v.nkey.empty();
+    options.protocol_handshake = v.creds.empty() && v.nkey.empty();
     options.user = v.user;
     options.password = v.password;
     options.token = v.token;

@@ -190,7 +190,7 @@ void explain_connect_failure(const nats::ConnectError& failure, const Settings& 
     // the user gave; at least a moment, so a refused or unresolvable server is still told apart.
     options.timeout =
         std::max<Duration>(settings.timeout - failure.elapsed(), std::chrono::milliseconds(50));
-    options.nats_handshake = false;
+    options.protocol_handshake = false;
     explain_from_probe(failure, settings, target, net::probe(target.urls.front(), options));
     throw Error(failure.code(), "cannot connect to " + target.text + ": " + failure.reason());
 }

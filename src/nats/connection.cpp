@@ -366,13 +366,16 @@ std::string url_with_escaped_userinfo(const std::string& url) {
 
 } // namespace
 
+namespace {
+
+// nats.c's options for the spec, reporting events to `state`. TLS is forced on when required.
 OptionsHandle build_options(const ConnectSpec& spec, Connection::State* state) {
     auto opts = make<OptionsHandle>("create connection options", natsOptions_Create);
     natsOptions* o = opts.get();
     std::vector<std::string> urls;
     for (const auto& url : spec.servers) {
         urls.push_back(url_with_escaped_userinfo(url));
-        if (state != nullptr && urls.back() != url) {
+        if (urls.back() != url) {
             state->given_urls.emplace_back(urls.back(), url);
         }
     }
@@ -399,11 +402,11 @@ OptionsHandle build_options(const ConnectSpec& spec, Connection::State* state) {
     } else {
         check(natsOptions_SetAllowReconnect(o, false), "disable reconnect");
     }
-    if (state != nullptr) {
-        set_callbacks(o, state);
-    }
+    set_callbacks(o, state);
     return opts;
 }
+
+} // namespace
 
 Connection::Connection(ConnectionHandle conn, std::unique_ptr<State> state, ConnectSpec spec)
     : m_state(std::move(state)), m_conn(std::move(conn)), m_spec(std::move(spec)) {}
@@ -466,13 +469,6 @@ Duration Connection::flush(Duration timeout) {
     const auto start = std::chrono::steady_clock::now();
     check(natsConnection_FlushTimeout(m_conn.get(), to_millis(timeout)), "flush to server");
     return std::chrono::steady_clock::now() - start;
-}
-
-void Connection::flush_and_check(Duration timeout, std::string_view what) {
-    flush(timeout);
-    if (auto err = take_async_error()) {
-        throw NatsError(err->status, describe(err->status, what, err->text));
-    }
 }
 
 std::string Connection::connected_url() const {

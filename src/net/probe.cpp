@@ -428,7 +428,7 @@ ProbeOptions with_url_credentials(ProbeOptions options, const ServerUrl& url) {
 }
 
 // Sends CONNECT + PING and waits for PONG; a -ERR (e.g. authorization) fails the stage.
-void nats_handshake(
+void protocol_handshake(
     int fd, SSL* ssl, const ProbeOptions& options, Deadline& deadline, ProbeResult& result) {
     nlohmann::json connect = {{"verbose", false},
                               {"pedantic", false},
@@ -543,7 +543,7 @@ void run_probe(const ServerUrl& url,
     if (result.tls_required || (options.force_tls && result.tls_available)) {
         session = tls_handshake(sock.fd(), url, options, deadline, result);
     }
-    if (options.nats_handshake && result.failed_at == ProbeStage::done) {
+    if (options.protocol_handshake && result.failed_at == ProbeStage::done) {
         if (options.force_tls && !session.ssl) {
             result.failed_at = ProbeStage::tls;
             result.error = "TLS is required by this configuration but the server does not offer "
@@ -553,7 +553,7 @@ void run_probe(const ServerUrl& url,
             result.error = "TLS certificate verification failed: " + result.verify_error;
         } else {
             start = Clock::now();
-            nats_handshake(
+            protocol_handshake(
                 sock.fd(), session.ssl.get(), with_url_credentials(options, url), deadline, result);
             result.handshake_time = result.info_time + (Clock::now() - start);
         }

@@ -174,7 +174,7 @@ TEST_CASE("the probe sends a CONNECT with invalid UTF-8 credentials as valid JSO
     HostileServer server("INFO {\"server_id\":\"x\",\"proto\":1}\r\n", true);
     natty::net::ProbeOptions options;
     options.timeout = std::chrono::seconds(5);
-    options.nats_handshake = true;
+    options.protocol_handshake = true;
     options.user = "u\xff";
     options.password = "p\"\xc3\x28";
     options.connection_name = "n\xfe";

@@ -65,8 +65,6 @@ public:
 
     // PING/PONG bounded by `timeout`; returns the round-trip time.
     Duration flush(Duration timeout);
-    // Flushes and raises any async error (e.g. permission violation) collected so far.
-    void flush_and_check(Duration timeout, std::string_view what);
 
     // Redacted URL of the server in use, e.g. "nats://127.0.0.1:4222".
     std::string connected_url() const;
@@ -87,8 +85,5 @@ private:
     ConnectionHandle m_conn;
     ConnectSpec m_spec;
 };
-
-// Builds nats.c options from the spec (exposed for tests). TLS is forced on when required.
-OptionsHandle build_options(const ConnectSpec& spec, Connection::State* state);
 
 } // namespace natty::nats

@@ -34,7 +34,7 @@ struct ProbeResult {
     std::vector<std::string> addresses;      // resolved addresses, "127.0.0.1"
     std::string address;                     // the one connected to
     Duration dns_time{}, tcp_time{}, info_time{}, tls_time{};
-    // INFO read plus CONNECT/PING until PONG; set when options.nats_handshake succeeded.
+    // INFO read plus CONNECT/PING until PONG; set when options.protocol_handshake succeeded.
     Duration handshake_time{};
     bool handshake_done = false;
     bool tls_required = false;  // from the server's INFO
@@ -59,7 +59,7 @@ struct ProbeOptions {
     // Also run the NATS handshake: CONNECT with the credentials below, PING, wait for PONG or
     // -ERR. Credentials are never sent over TLS that failed verification, nor in plaintext when
     // force_tls is set and the server offers no TLS (the stage then fails as tls).
-    bool nats_handshake = false;
+    bool protocol_handshake = false;
     std::string user, password, token; // credentials in the URL win over these
     std::string connection_name = "natty probe";
 };
