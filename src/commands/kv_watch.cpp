@@ -188,8 +188,8 @@ private:
 
     // True when the failed resume was "not found" and the bucket's stream is really gone.
     bool bucket_deleted(const Error& e) {
-        const auto* nats_error = dynamic_cast<const nats::NatsError*>(&e);
-        if (nats_error == nullptr || !nats_error->not_found()) {
+        const auto* failure = dynamic_cast<const nats::NatsError*>(&e);
+        if (failure == nullptr || !failure->not_found()) {
             return false;
         }
         try {
