@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     io.stderr_is_tty = ::isatty(STDERR_FILENO) == 1;
     io.stdin_is_tty = ::isatty(STDIN_FILENO) == 1;
     io.out_fd = STDOUT_FILENO;
+    io.in_fd = STDIN_FILENO;
     io.env = natty::Environment::from_process();
     std::ios::sync_with_stdio(false);
     try {

@@ -16,7 +16,8 @@ enum class ExitCode : int {
     tls = 6,           // TLS required, handshake or certificate verification failed
     not_found = 7,     // key, bucket, context target or no responders
     timeout = 8,       // an operation on an established connection timed out
-    interrupted = 130, // SIGINT / SIGTERM
+    interrupted = 130, // SIGINT (Ctrl-C)
+    terminated = 143,  // SIGTERM
 };
 
 constexpr int to_int(ExitCode code) { return static_cast<int>(code); }

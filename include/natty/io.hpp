@@ -2,12 +2,17 @@
 
 #include <natty/util/environment.hpp>
 
+#include <cstddef>
 #include <iosfwd>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <thread>
 
 namespace natty {
+
+class InterruptGuard;
 
 // Everything a command may touch of its process: data to out, diagnostics to err, input from
 // in, whether each is a terminal, and the environment. main() fills it from the process; unit
@@ -25,6 +30,10 @@ struct Io {
     bool stdin_is_tty = false;
     // The descriptor behind `out` when it is a real file (STDOUT_FILENO from main), else -1.
     int out_fd = -1;
+    // The descriptor behind `in` when it is the process's stdin (STDIN_FILENO from main), else
+    // -1. Input is then read with poll() and read(), so a signal an InterruptGuard catches ends
+    // a wait for input (a blocked stream read would carry on through it).
+    int in_fd = -1;
     Environment env;
 
     // Writes one diagnostic line to err, made printable() first: server- and user-supplied text
@@ -44,7 +53,27 @@ struct Io {
     // command that is idle would otherwise only notice at its next write).
     bool stdout_reader_gone() const;
 
+    // Reads input to its end, but never more than limit + 1 bytes: a result longer than
+    // `limit` means there was more. Returns nullopt when `interrupt` fired before the end
+    // (what was read is incomplete and must not be used). Throws Error when reading fails.
+    std::optional<std::string> read_input(std::size_t limit,
+                                          const InterruptGuard* interrupt = nullptr);
+    // Reads the next line of input into `line`, without its '\n'; a line longer than `limit`
+    // comes back as its first limit + 1 bytes (the caller refuses it). The last line needs no
+    // '\n'. False at the end of input, or when `interrupt` fired (a partial line is dropped).
+    bool read_line(std::string& line,
+                   std::size_t limit,
+                   const InterruptGuard* interrupt = nullptr);
+
 private:
+    // Appends up to `max` more bytes of input to m_input; false at the end of input or when
+    // `interrupt` fired.
+    bool fill_input(std::size_t max, const InterruptGuard* interrupt);
+
+    std::string m_input;        // read but not yet returned, from m_input_pos on
+    std::size_t m_input_pos = 0;
+    bool m_input_ended = false;
+
     std::mutex m_err_mutex;
     std::thread::id m_owner = std::this_thread::get_id();
 };

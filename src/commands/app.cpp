@@ -24,7 +24,7 @@ constexpr const char* k_exit_codes = R"(Exit codes:
   1   runtime failure            6   TLS failure (required, handshake, verification)
   2   usage error                7   not found (key, bucket, no responders)
   3   context or config error    8   timeout
-  4   cannot connect             130 interrupted
+  4   cannot connect             130 interrupted (SIGINT), 143 terminated (SIGTERM)
   server check uses Nagios codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.)";
 
 // The explicit list of command families; each registers its own subcommands.

@@ -212,7 +212,7 @@ void run_context_select(const std::string& name, Runtime& runtime) {
         }
         runtime.io().err << "Select a context [1-" << names.size() << "]: " << std::flush;
         std::string line;
-        std::getline(runtime.io().in, line);
+        runtime.io().read_line(line, 64); // a longer answer is no index either
         std::size_t index = 0;
         try {
             index = std::stoul(line);

@@ -7,15 +7,9 @@
 
 #include "context_common.hpp"
 
-#include <cerrno>
-#include <chrono>
 #include <csignal>
-#include <cstring>
+#include <cstdlib>
 #include <filesystem>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <thread>
-#include <unistd.h>
 
 // `context edit`: the context in $EDITOR on a private copy, saved only when it is valid.
 
@@ -52,48 +46,23 @@ private:
 // editor, so the caller can remove the private copy: Ctrl-C reaches the editor too and is its
 // business; SIGTERM (caught by `interrupt`) is passed on to the editor and ends the edit.
 int run_editor(const std::string& editor, const std::filesystem::path& file,
-               const InterruptGuard& interrupt, const std::string& name) {
-    // Spawned rather than forked, so a SIGTERM forwarded at any moment ends the editor.
-    const SpawnAttributes attributes({SIGINT, SIGTERM});
+               const InterruptGuard& interrupt, const std::string& name, const Environment& env) {
+    ChildSpec spec;
     // sh -c 'EDITOR "$1"' sh FILE: the editor command may carry its own arguments.
-    std::vector<std::string> args = {"sh", "-c", editor + " \"$1\"", "sh", file.string()};
-    std::vector<char*> argv;
-    for (auto& arg : args) {
-        argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    const int spawn_error =
-        ::posix_spawn(&pid, "/bin/sh", nullptr, attributes.get(), argv.data(), environ);
-    if (spawn_error != 0) {
-        throw Error(ExitCode::failure,
-                    std::string("cannot start the editor: ") + std::strerror(spawn_error));
-    }
+    spec.argv = {"/bin/sh", "-c", editor + " \"$1\"", "sh", file.string()};
+    spec.env = env;
+    spec.default_signals = {SIGINT, SIGTERM};
     int status = 0;
-    bool forwarded = false;
-    // Polled rather than blocking in waitpid, so a signal that arrives just before the wait
-    // is not missed.
-    for (;;) {
-        const pid_t done = ::waitpid(pid, &status, WNOHANG);
-        if (done == pid) {
-            break;
-        }
-        if (done < 0 && errno != EINTR) {
-            throw Error(ExitCode::failure, std::string("cannot wait for the editor: ") +
-                                               std::strerror(errno));
-        }
-        if (interrupt.signal_number() == SIGTERM && !forwarded) {
-            ::kill(pid, SIGTERM);
-            forwarded = true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    try {
+        status = run_child(spec, [&] { return interrupt.signal_number() == SIGTERM; }).status;
+    } catch (const SpawnError& e) {
+        throw Error(ExitCode::failure, "cannot start the editor: " + e.reason());
     }
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (interrupt.signal_number() == SIGTERM || (interrupt.requested() && code != 0)) {
-        throw Error(ExitCode::interrupted,
+    if (interrupt.signal_number() == SIGTERM || (interrupt.requested() && status != 0)) {
+        throw Error(interrupt.exit_code(),
                     "context edit interrupted; context \"" + name + "\" is unchanged");
     }
-    return code;
+    return status;
 }
 
 } // namespace
@@ -125,7 +94,7 @@ void run_context_edit(const std::string& name, Runtime& runtime) {
     PrivateTempDir temp(runtime.env());
     const auto file = temp.path() / (name + ".toml");
     write_file_atomic(file, original, 0600);
-    const int status = run_editor(editor, file, interrupt, name);
+    const int status = run_editor(editor, file, interrupt, name, runtime.env());
     if (status != 0) {
         throw Error(ExitCode::failure, "the editor exited with status " + std::to_string(status) +
                                            "; context \"" + name + "\" is unchanged");

@@ -27,12 +27,14 @@ using kv_common::require_bucket;
 using kv_common::Session;
 
 constexpr std::string_view k_stream_prefix = "KV_";
+// A typed answer longer than this is cut there (and so is not "yes").
+constexpr std::size_t k_max_answer = 256;
 
 // Asks "question [y/N]" on a terminal; without one, `force` must have been given.
 bool confirm(Runtime& runtime, const std::string& question) {
     runtime.io().err << question << " [y/N] " << std::flush;
     std::string answer;
-    std::getline(runtime.io().in, answer);
+    runtime.io().read_line(answer, k_max_answer);
     return answer == "y" || answer == "Y" || answer == "yes";
 }
 

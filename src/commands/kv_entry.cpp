@@ -1,17 +1,18 @@
 // `natty kv put|create|update|get|del|purge|history|revert|keys`: one key of a bucket.
 
 #include "kv_common.hpp"
+#include "messaging.hpp"
 
 #include <natty/commands/kv.hpp>
 #include <natty/error.hpp>
 #include <natty/nats/jetstream.hpp>
 #include <natty/nats/kv.hpp>
 #include <natty/output/output.hpp>
+#include <natty/util/interrupt.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
-#include <iterator>
 #include <optional>
 #include <string>
 
@@ -40,19 +41,23 @@ using kv_common::Session;
                 "list the keys with `natty kv keys " + bucket + "`");
 }
 
-// The value argument, or all of stdin when it is absent (never waiting on a terminal).
-std::string value_of(const KvKeyOptions& options, Runtime& runtime) {
-    if (options.value) {
-        return *options.value;
-    }
-    if (runtime.io().stdin_is_tty) {
+// Without a value argument the value is all of stdin, which must not be a terminal: checked
+// before connecting.
+void require_value_source(const KvKeyOptions& options, Runtime& runtime) {
+    if (!options.value && runtime.io().stdin_is_tty) {
         throw UsageError("no value given and stdin is a terminal",
                          "give the value as an argument or pipe it in, e.g. `echo v | natty kv "
                          "put B K`");
     }
-    std::string data((std::istreambuf_iterator<char>(runtime.io().in)),
-                     std::istreambuf_iterator<char>());
-    return data;
+}
+
+// The value argument, or all of stdin, read once connected: at most the server's max_payload.
+std::string value_of(const KvKeyOptions& options, Runtime& runtime, const nats::JetStream& js) {
+    if (options.value) {
+        return *options.value;
+    }
+    const InterruptGuard interrupt;
+    return messaging::read_stdin(runtime.io(), messaging::stdin_limit(js.connection()), interrupt);
 }
 
 // Refuses a value that the bucket or the server would reject, naming both numbers.
@@ -113,8 +118,9 @@ throw_stale(nats::KvBucket& kv, const std::string& key, std::uint64_t expected, 
 void run_kv_put(const KvKeyOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
     require_key(options.key);
-    const std::string value = value_of(options, runtime);
+    require_value_source(options, runtime);
     BucketSession session(runtime, options.bucket);
+    const std::string value = value_of(options, runtime, session.session.js);
     check_value_size(session.session.js, options.bucket, value.size());
     auto& kv = session.kv;
     print_revision(runtime, options, kv.put(options.key, value));
@@ -123,8 +129,9 @@ void run_kv_put(const KvKeyOptions& options, Runtime& runtime) {
 void run_kv_create(const KvKeyOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
     require_key(options.key);
-    const std::string value = value_of(options, runtime);
+    require_value_source(options, runtime);
     BucketSession session(runtime, options.bucket);
+    const std::string value = value_of(options, runtime, session.session.js);
     check_value_size(session.session.js, options.bucket, value.size());
     auto& kv = session.kv;
     const auto revision = kv.create(options.key, value);
@@ -143,8 +150,9 @@ void run_kv_create(const KvKeyOptions& options, Runtime& runtime) {
 void run_kv_update(const KvKeyOptions& options, Runtime& runtime) {
     require_bucket(options.bucket);
     require_key(options.key);
-    const std::string value = value_of(options, runtime);
+    require_value_source(options, runtime);
     BucketSession session(runtime, options.bucket);
+    const std::string value = value_of(options, runtime, session.session.js);
     check_value_size(session.session.js, options.bucket, value.size());
     auto& kv = session.kv;
     const auto revision = kv.update(options.key, value, options.revision);

@@ -223,7 +223,7 @@ void run_kv_watch(const KvWatchOptions& options, Runtime& runtime) {
     Watch watch(options, runtime, guard);
     watch.run();
     runtime.io().note("natty: watch stopped by signal: " + watch.summary());
-    throw SilentExit(ExitCode::interrupted);
+    throw SilentExit(guard.exit_code());
 }
 
 } // namespace natty

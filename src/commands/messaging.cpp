@@ -101,23 +101,42 @@ bool body_from_stdin(const Io& io, bool has_body_arg, bool force_stdin) {
     return force_stdin || !io.stdin_is_tty || io.stdout_is_tty;
 }
 
-std::string read_all(Io& io) {
-    std::string data{std::istreambuf_iterator<char>(io.in), std::istreambuf_iterator<char>()};
-    return data;
+std::size_t stdin_limit(const nats::Connection& connection) {
+    constexpr std::int64_t k_largest_max_payload = 64LL * 1024 * 1024;
+    const std::int64_t max = connection.max_payload();
+    return static_cast<std::size_t>(max > 0 ? max : k_largest_max_payload);
 }
 
-Template read_body(Io& io,
-                   const std::optional<std::string>& body,
-                   bool force_stdin,
-                   bool templates,
-                   bool announce) {
-    if (!body_from_stdin(io, body.has_value(), force_stdin)) {
-        return compile_or_literal(body.value_or(""), "body", templates);
+std::string read_stdin(Io& io, std::size_t max_payload, const InterruptGuard& interrupt) {
+    std::optional<std::string> data = io.read_input(max_payload, &interrupt);
+    if (!data) {
+        io.note("natty: interrupted while reading stdin; nothing was sent");
+        throw SilentExit(interrupt.exit_code());
     }
-    if (announce && io.stdin_is_tty) {
+    if (data->size() > max_payload) {
+        throw UsageError("stdin holds more than the server's max_payload of "
+                             + output::with_commas(max_payload) + " bytes; nothing was sent",
+                         "send less, or raise max_payload in the server configuration");
+    }
+    return std::move(*data);
+}
+
+std::optional<Template> body_argument(const Io& io,
+                                      const std::optional<std::string>& body,
+                                      bool force_stdin,
+                                      bool templates) {
+    if (body_from_stdin(io, body.has_value(), force_stdin)) {
+        return std::nullopt;
+    }
+    return compile_or_literal(body.value_or(""), "body", templates);
+}
+
+Template read_stdin_body(Io& io, bool templates, const StdinRead& how) {
+    if (how.announce && io.stdin_is_tty) {
         io.note("Reading payload from STDIN (end with Ctrl-D)");
     }
-    return compile_input(read_all(io), "body from stdin", templates);
+    return compile_input(
+        read_stdin(io, how.max_payload, *how.interrupt), "body from stdin", templates);
 }
 
 void check_payload_size(std::size_t data_size,

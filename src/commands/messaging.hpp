@@ -7,6 +7,7 @@
 #include <natty/nats/connection.hpp>
 #include <natty/nats/message.hpp>
 #include <natty/nats/publish.hpp>
+#include <natty/util/interrupt.hpp>
 #include <natty/util/template.hpp>
 
 #include <chrono>
@@ -65,15 +66,30 @@ render_subject(const Template& subject, const TemplateValues& values, std::strin
 // Where the message body comes from: the BODY argument, else stdin when it is piped, when
 // both stdin and stdout are a terminal (typing until EOF), or with --force-stdin.
 bool body_from_stdin(const Io& io, bool has_body_arg, bool force_stdin);
-// Reads all of stdin.
-std::string read_all(Io& io);
-// The body template by that rule: stdin is read whole (see compile_input()); `announce` notes
-// on stderr when it waits for typing on a terminal.
-Template read_body(Io& io,
-                   const std::optional<std::string>& body,
-                   bool force_stdin,
-                   bool templates,
-                   bool announce);
+
+// The most stdin may hold for one message on `connection`: the server's max_payload (64 MiB,
+// the most a server allows, if it announced none).
+std::size_t stdin_limit(const nats::Connection& connection);
+
+// The BODY argument, compiled before connecting; nullopt when the body comes from stdin
+// (body_from_stdin()), which is read only once connected (read_stdin_body()).
+std::optional<Template> body_argument(const Io& io,
+                                      const std::optional<std::string>& body,
+                                      bool force_stdin,
+                                      bool templates);
+
+// How read_stdin_body() reads stdin.
+struct StdinRead {
+    std::size_t max_payload = 0;     // more than this is refused (UsageError), nothing sent
+    const InterruptGuard* interrupt; // a signal while reading ends the command, nothing sent
+    bool announce = false;           // say on stderr when it waits for typing on a terminal
+};
+// All of stdin as the body (see compile_input()), bounded by the server's max_payload. An
+// interrupted read notes it and throws SilentExit (130/143).
+Template read_stdin_body(Io& io, bool templates, const StdinRead& how);
+// All of stdin, at most `max_payload` bytes (else UsageError naming `what` and the limit); an
+// interrupted read notes it and throws SilentExit (130/143).
+std::string read_stdin(Io& io, std::size_t max_payload, const InterruptGuard& interrupt);
 
 // Refuses a message larger than the server's max_payload before it is sent.
 void check_payload_size(std::size_t data_size,

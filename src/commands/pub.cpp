@@ -144,6 +144,8 @@ public:
     }
 
     void set_newline_mode(bool on) { m_newline_mode = on; }
+    // The longest line from stdin that can be a message (a longer one is refused by send()).
+    std::size_t max_line() const { return messaging::stdin_limit(m_conn); }
     Io& io() const { return m_io; }
     std::uint64_t sent() const { return m_sent; }
     std::uint64_t bytes() const { return m_bytes; }
@@ -224,8 +226,10 @@ void send_all(Publisher& publisher,
         }
     };
     if (!body) {
+        Io& io = publisher.io();
+        const std::size_t limit = publisher.max_line();
         std::string line;
-        while (!interrupt.requested() && std::getline(publisher.io().in, line)) {
+        while (io.read_line(line, limit, &interrupt)) {
             const Template line_body =
                 messaging::compile_input(line, "line from stdin", !options.no_templates);
             for (std::int64_t i = 0; i < options.count && !interrupt.requested(); ++i) {
@@ -266,20 +270,24 @@ void run_pub(const PubOptions& options, Runtime& runtime) {
     const auto plan = messaging::compile_plan(options.subject, options.headers, templates);
     const Duration sleep = check_options(options);
     const bool newline_mode = options.send_on == "newline";
+    if (newline_mode && !messaging::body_from_stdin(io, options.body.has_value(), options.force_stdin)) {
+        throw UsageError("--send-on newline reads messages from stdin, but a BODY was given",
+                         "pipe the lines in and leave out BODY");
+    }
+
     std::optional<Template> body;
-    if (newline_mode) {
-        if (!messaging::body_from_stdin(io, options.body.has_value(), options.force_stdin)) {
-            throw UsageError("--send-on newline reads messages from stdin, but a BODY was given",
-                             "pipe the lines in and leave out BODY");
-        }
-    } else {
-        body = messaging::read_body(io, options.body, options.force_stdin, templates, !options.quiet);
+    if (!newline_mode) {
+        body = messaging::body_argument(io, options.body, options.force_stdin, templates);
     }
 
     auto connection = runtime.connect();
+    InterruptGuard interrupt; // from here a signal ends the run with what was sent summarised
+    if (!newline_mode && !body) { // stdin is read only now: bounded by the server's max_payload
+        body = messaging::read_stdin_body(
+            io, templates, {messaging::stdin_limit(connection), &interrupt, !options.quiet});
+    }
     Publisher publisher(options, plan, runtime, connection);
     publisher.set_newline_mode(newline_mode);
-    InterruptGuard interrupt;
     const auto start = Clock::now();
     std::optional<Progress> progress;
     if (options.count > k_per_message_log_limit && io.stderr_is_tty && !options.quiet
@@ -303,13 +311,12 @@ void run_pub(const PubOptions& options, Runtime& runtime) {
     }
     const bool bulk = options.count > k_per_message_log_limit || newline_mode;
     if (bulk && !options.jetstream) {
-        publisher.log(rate_summary(
-            publisher.sent(), publisher.bytes(), publisher.last_subject(), Clock::now() - start));
+        const std::string& subject = publisher.sent() > 0 ? publisher.last_subject() : options.subject;
+        publisher.log(rate_summary(publisher.sent(), publisher.bytes(), subject, Clock::now() - start));
     }
     if (interrupt.requested()) {
-        io.note("natty: interrupted after " + output::with_commas(publisher.sent())
-                + " messages");
-        throw SilentExit(ExitCode::interrupted);
+        io.note("natty: interrupted after " + output::count_of(publisher.sent(), "message"));
+        throw SilentExit(interrupt.exit_code());
     }
 }
 

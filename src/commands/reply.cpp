@@ -7,6 +7,7 @@
 #include <natty/nats/publish.hpp>
 #include <natty/nats/subscription.hpp>
 #include <natty/output/output.hpp>
+#include <natty/util/command_line.hpp>
 #include <natty/util/duration.hpp>
 #include <natty/util/interrupt.hpp>
 #include <natty/util/spawn.hpp>
@@ -14,17 +15,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdint>
-#include <cerrno>
 #include <csignal>
-#include <cstring>
-
-extern char** environ; // NOLINT: the process environment, passed on to --command
+#include <cstdint>
 
 namespace natty {
 namespace {
@@ -34,119 +26,60 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds k_poll{100};
 constexpr std::chrono::seconds k_drain_limit{5};
 
-// What a --command run produced.
-struct CommandResult {
-    std::string output; // stdout and stderr, interleaved
-    int status = 0;     // exit status, or 128+signal
-    std::string spawn_error; // why the command could not be started ("" when it ran)
-};
-
-// Runs argv with the request in its environment, capturing stdout+stderr. Interrupting natty
-// terminates the command.
-CommandResult run_command(const std::vector<std::string>& argv,
-                          const std::string& subject,
-                          std::string_view body,
-                          const InterruptGuard& interrupt) {
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e != nullptr; ++e) {
-        const std::string_view entry(*e);
-        if (entry.rfind("NATS_REQUEST_SUBJECT=", 0) != 0
-            && entry.rfind("NATS_REQUEST_BODY=", 0) != 0) {
-            env_strings.emplace_back(entry);
-        }
-    }
-    env_strings.push_back("NATS_REQUEST_SUBJECT=" + subject);
-    env_strings.push_back("NATS_REQUEST_BODY=" + std::string(body.substr(0, body.find('\0'))));
-    std::vector<char*> envp;
-    for (auto& s : env_strings) {
-        envp.push_back(s.data());
-    }
-    envp.push_back(nullptr);
-    std::vector<std::string> args = argv;
-    std::vector<char*> argp;
-    for (auto& s : args) {
-        argp.push_back(s.data());
-    }
-    argp.push_back(nullptr);
-
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) {
-        throw Error(ExitCode::failure,
-                    std::string("cannot run --command: pipe: ") + std::strerror(errno));
-    }
-    // Spawned rather than forked: natty has library threads, and a SIGTERM forwarded to the
-    // command at any moment, even before exec, ends it.
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    const SpawnAttributes attributes({SIGINT, SIGTERM, SIGPIPE});
-    pid_t pid = 0;
-    const int spawn_error =
-        ::posix_spawnp(&pid, argp[0], &actions, attributes.get(), argp.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (spawn_error != 0) {
-        ::close(fds[0]);
-        ::close(fds[1]);
-        // Answered like a shell would: status 127 and the reason as the output.
-        const std::string reason = std::strerror(spawn_error);
-        return CommandResult{"natty: cannot run " + args[0] + ": " + reason + "\n", 127, reason};
-    }
-    ::close(fds[1]);
-    CommandResult result;
-    bool terminated = false;
-    char buf[8192];
-    while (true) {
-        pollfd pfd{fds[0], POLLIN, 0};
-        const int ready = ::poll(&pfd, 1, 100);
-        if (ready > 0) {
-            const ssize_t n = ::read(fds[0], buf, sizeof buf);
-            if (n > 0) {
-                result.output.append(buf, static_cast<std::size_t>(n));
-                continue;
-            }
-            if (n == 0 || errno != EINTR) {
-                break;
-            }
-        }
-        if (interrupt.requested() && !terminated) {
-            ::kill(pid, SIGTERM);
-            terminated = true;
-        }
-    }
-    ::close(fds[0]);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return result;
+// Runs --command's words for one request, with the request in its environment, and returns
+// its combined stdout and stderr and status. Interrupting natty terminates the command.
+ChildResult run_command(std::vector<std::string> argv,
+                        const Environment& env,
+                        const std::string& subject,
+                        std::string_view body,
+                        const InterruptGuard& interrupt) {
+    ChildSpec spec;
+    spec.argv = std::move(argv);
+    spec.env = env.with("NATS_REQUEST_SUBJECT", subject)
+                   .with("NATS_REQUEST_BODY", std::string(body.substr(0, body.find('\0'))));
+    spec.default_signals = {SIGINT, SIGTERM, SIGPIPE};
+    spec.capture_output = true;
+    return run_child(spec, [&] { return interrupt.requested(); });
 }
 
-// Per-run state: compiled templates, the connection and counters.
-class Replier {
-public:
-    Replier(const ReplyOptions& options, Io& io, nats::Connection& connection, bool echo)
-        : m_options(options), m_io(io), m_conn(connection), m_echo(echo) {
-        const bool templates = !options.no_templates;
-        const TemplateFeatures features{true, true};
-        if (options.body) {
-            m_body = messaging::compile_or_literal(*options.body, "body", templates, features);
+// What reply compiles before connecting: the BODY or --command templates, -H headers, --sleep.
+struct ReplyPlan {
+    std::optional<Template> body;
+    std::vector<Template> command; // one per word; empty without --command
+    std::vector<messaging::HeaderTemplate> headers;
+    Duration sleep{0};
+};
+
+ReplyPlan compile_reply(const ReplyOptions& options) {
+    ReplyPlan plan;
+    const bool templates = !options.no_templates;
+    const TemplateFeatures features{true, true};
+    if (options.body) {
+        plan.body = messaging::compile_or_literal(*options.body, "body", templates, features);
+    }
+    if (!options.command.empty()) {
+        // Split before rendering: a value from a request fills its word, never adds one.
+        const auto words = split_command_line(options.command, templates, "--command");
+        if (words.empty()) {
+            throw UsageError("--command is empty", "give a program to run, e.g. --command 'date -u'");
         }
-        if (!options.command.empty()) {
-            m_command =
-                messaging::compile_or_literal(options.command, "--command", templates, features);
-            if (split_command_line(options.command).empty()) {
-                throw UsageError("--command is empty",
-                                 "give a program to run, e.g. --command "
-                                 "'date -u'");
-            }
-        }
-        m_headers = messaging::compile_headers(options.headers, templates, features);
-        if (!options.sleep.empty()) {
-            m_sleep = parse_duration(options.sleep, "--sleep");
+        for (std::size_t i = 0; i < words.size(); ++i) {
+            plan.command.push_back(messaging::compile_or_literal(
+                words[i], "--command word " + std::to_string(i + 1), templates, features));
         }
     }
+    plan.headers = messaging::compile_headers(options.headers, templates, features);
+    if (!options.sleep.empty()) {
+        plan.sleep = parse_duration(options.sleep, "--sleep");
+    }
+    return plan;
+}
+
+// Per-run state: the plan, the connection and counters.
+class Replier {
+public:
+    Replier(ReplyPlan plan, Io& io, nats::Connection& connection, bool echo)
+        : m_plan(std::move(plan)), m_io(io), m_conn(connection), m_echo(echo) {}
 
     void handle(const nats::Message& msg, const InterruptGuard& interrupt) {
         ++m_handled;
@@ -166,8 +99,8 @@ public:
         m_io.out.flush();
         const int out_errno = m_io.out ? 0 : (errno != 0 ? errno : EIO);
 
-        if (m_sleep > Duration::zero()) {
-            std::uniform_int_distribution<std::int64_t> pick(0, m_sleep.count() - 1);
+        if (m_plan.sleep > Duration::zero()) {
+            std::uniform_int_distribution<std::int64_t> pick(0, m_plan.sleep.count() - 1);
             interrupt.wait_for(
                 std::chrono::duration_cast<std::chrono::milliseconds>(Duration(pick(m_rng))));
         }
@@ -224,21 +157,24 @@ private:
         values.tokens = &tokens;
 
         Reply reply;
-        if (m_command) {
-            const auto argv = split_command_line(m_command->render(values));
-            if (argv.empty()) {
-                throw UsageError("--command rendered to an empty command line");
+        if (!m_plan.command.empty()) {
+            std::vector<std::string> argv;
+            for (const Template& word : m_plan.command) {
+                argv.push_back(word.render(values));
             }
-            const CommandResult result = run_command(argv, subject, msg.data(), interrupt);
-            reply.data = result.output;
-            if (!result.spawn_error.empty()) {
+            ChildResult result;
+            try {
+                result = run_command(argv, m_io.env, subject, msg.data(), interrupt);
+            } catch (const SpawnError& e) {
+                // Answered like a shell would: status 127 and the reason as the reply.
                 m_io.note("[#" + std::to_string(m_handled) + "] cannot run " + argv[0] + ": "
-                          + result.spawn_error + "; check --command and PATH");
-            } else if (result.status != 0) {
+                          + e.reason() + "; check --command and PATH");
+                result = ChildResult{127, std::string(e.what()) + "\n"};
+            }
+            reply.data = std::move(result.output);
+            if (result.status != 0) {
                 m_io.note("[#" + std::to_string(m_handled) + "] command " + argv[0]
                           + " exited with status " + std::to_string(result.status));
-            }
-            if (result.status != 0) {
                 reply.headers.emplace_back(
                     "Nats-Service-Error",
                     std::vector<std::string>{"command exited with status "
@@ -251,86 +187,24 @@ private:
             reply.headers = request_headers;
             reply.headers.emplace_back("NATS-Reply-Counter",
                                        std::vector<std::string>{std::to_string(m_handled)});
-        } else if (m_body) {
-            reply.data = m_body->render(values);
+        } else if (m_plan.body) {
+            reply.data = m_plan.body->render(values);
         }
-        for (auto& [key, list] : messaging::render_headers(m_headers, values)) {
+        for (auto& [key, list] : messaging::render_headers(m_plan.headers, values)) {
             reply.headers.emplace_back(key, std::move(list));
         }
         return reply;
     }
 
-    const ReplyOptions& m_options;
+    ReplyPlan m_plan;
     Io& m_io;
     nats::Connection& m_conn;
     bool m_echo;
-    std::optional<Template> m_body;
-    std::optional<Template> m_command;
-    std::vector<messaging::HeaderTemplate> m_headers;
-    Duration m_sleep{0};
     std::uint64_t m_handled = 0;
     std::mt19937_64 m_rng{std::random_device{}()};
 };
 
 } // namespace
-
-std::vector<std::string> split_command_line(std::string_view text) {
-    std::vector<std::string> words;
-    std::string current;
-    bool in_word = false;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const char c = text[i];
-        if (c == ' ' || c == '\t' || c == '\n') {
-            if (in_word) {
-                words.push_back(std::move(current));
-                current.clear();
-                in_word = false;
-            }
-            ++i;
-        } else if (c == '\'') {
-            const std::size_t end = text.find('\'', i + 1);
-            if (end == std::string_view::npos) {
-                throw UsageError("unterminated ' in --command \"" + std::string(text) + "\"");
-            }
-            current += text.substr(i + 1, end - i - 1);
-            in_word = true;
-            i = end + 1;
-        } else if (c == '"') {
-            ++i;
-            bool closed = false;
-            while (i < text.size()) {
-                if (text[i] == '"') {
-                    closed = true;
-                    ++i;
-                    break;
-                }
-                if (text[i] == '\\' && i + 1 < text.size()
-                    && (text[i + 1] == '"' || text[i + 1] == '\\')) {
-                    ++i;
-                }
-                current += text[i];
-                ++i;
-            }
-            if (!closed) {
-                throw UsageError("unterminated \" in --command \"" + std::string(text) + "\"");
-            }
-            in_word = true;
-        } else if (c == '\\' && i + 1 < text.size()) {
-            current += text[i + 1];
-            in_word = true;
-            i += 2;
-        } else {
-            current += c;
-            in_word = true;
-            ++i;
-        }
-    }
-    if (in_word) {
-        words.push_back(std::move(current));
-    }
-    return words;
-}
 
 void run_reply(const ReplyOptions& options, Runtime& runtime) {
     Io& io = runtime.io();
@@ -347,9 +221,10 @@ void run_reply(const ReplyOptions& options, Runtime& runtime) {
         throw UsageError("give either a BODY or --command, not both");
     }
     const bool echo = options.echo || (!options.body && options.command.empty());
+    ReplyPlan plan = compile_reply(options);
     const messaging::UntiedErr untied(io);
     auto connection = runtime.connect(/*reconnect=*/true);
-    Replier replier(options, io, connection, echo);
+    Replier replier(std::move(plan), io, connection, echo);
     InterruptGuard interrupt;
     auto sub = nats::Subscription::subscribe(connection, options.subject, options.queue);
     messaging::flush_and_raise(connection, "subscribe to \"" + options.subject + "\"");

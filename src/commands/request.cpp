@@ -155,7 +155,7 @@ private:
         auto deadline = overall_deadline;
         while (true) {
             if (m_interrupt.requested()) {
-                throw SilentExit(ExitCode::interrupted);
+                throw SilentExit(m_interrupt.exit_code());
             }
             const auto now = Clock::now();
             if (now >= deadline) {
@@ -235,12 +235,18 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
     Io& io = runtime.io();
     const messaging::Plan plan = compile_request(options);
     const Duration reply_timeout = parse_duration(options.reply_timeout, "--reply-timeout");
-    Template body = messaging::read_body(
-        io, options.body, options.force_stdin, !options.no_templates, /*announce=*/false);
+    const bool templates = !options.no_templates;
+    std::optional<Template> body =
+        messaging::body_argument(io, options.body, options.force_stdin, templates);
     const std::string inbox = messaging::new_inbox(messaging::inbox_prefix(runtime.settings()));
     auto connection = runtime.connect();
+    if (!body) { // stdin is read only now: bounded by the server's max_payload
+        const InterruptGuard reading;
+        body = messaging::read_stdin_body(
+            io, templates, {messaging::stdin_limit(connection), &reading, false});
+    }
     Requester requester(
-        options, plan, std::move(body), reply_timeout, runtime, connection, inbox);
+        options, plan, std::move(*body), reply_timeout, runtime, connection, inbox);
     for (std::int64_t n = 1; n <= options.count; ++n) {
         requester.request(static_cast<std::uint64_t>(n));
     }

@@ -359,7 +359,7 @@ void run_sub(const SubOptions& options, Runtime& runtime) {
     const std::int64_t dropped = subs.dropped();
     if (interrupt.requested() && !receiver.done()) {
         sub_detail::print_summary(io, printer, dropped);
-        throw SilentExit(ExitCode::interrupted);
+        throw SilentExit(interrupt.exit_code());
     }
     sub_detail::report_drops(io, dropped);
 }

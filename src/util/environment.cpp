@@ -18,6 +18,21 @@ Environment Environment::from_process() {
     return Environment(std::move(vars));
 }
 
+Environment Environment::with(std::string name, std::string value) const {
+    Environment copy(*this);
+    copy.m_vars.insert_or_assign(std::move(name), std::move(value));
+    return copy;
+}
+
+std::vector<std::string> Environment::entries() const {
+    std::vector<std::string> out;
+    out.reserve(m_vars.size());
+    for (const auto& [name, value] : m_vars) {
+        out.push_back(name + "=" + value);
+    }
+    return out;
+}
+
 std::string Environment::get(std::string_view name) const {
     const auto it = m_vars.find(name);
     return it == m_vars.end() ? std::string() : it->second;

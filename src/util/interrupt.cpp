@@ -35,6 +35,10 @@ bool InterruptGuard::requested() const { return g_received_signal.load() != 0; }
 
 int InterruptGuard::signal_number() const { return g_received_signal.load(); }
 
+ExitCode InterruptGuard::exit_code() const {
+    return signal_number() == SIGTERM ? ExitCode::terminated : ExitCode::interrupted;
+}
+
 bool InterruptGuard::wait_for(std::chrono::milliseconds duration) const {
     const auto deadline = std::chrono::steady_clock::now() + duration;
     while (std::chrono::steady_clock::now() < deadline) {

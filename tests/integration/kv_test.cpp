@@ -265,9 +265,14 @@ TEST_CASE("kv errors: missing bucket and key, invalid input, sizes") {
                Catch::Contains("value of 101 bytes is larger than bucket \"beta\" "
                                "allows (max value size 100 bytes)"));
     CHECK(f.natty({"kv", "get", "beta", "k"}).exit_code == 7);
+    // From stdin only max_payload + 1 bytes are read; an argument is checked whole.
     const RunResult over_payload = f.natty({"kv", "put", "alpha", "k"}, std::string(5000, 'x'));
     CHECK(over_payload.exit_code == 2);
     CHECK_THAT(over_payload.err,
+               Catch::Contains("stdin holds more than the server's max_payload of 4,096 bytes"));
+    const RunResult over_argument = f.natty({"kv", "put", "alpha", "k", std::string(5000, 'x')});
+    CHECK(over_argument.exit_code == 2);
+    CHECK_THAT(over_argument.err,
                Catch::Contains("value of 5000 bytes is larger than the "
                                "server's max_payload of 4096 bytes"));
     CHECK(f.ok({"kv", "get", "alpha", "k", "--raw"}) == "v");

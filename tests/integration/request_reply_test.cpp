@@ -139,7 +139,7 @@ TEST_CASE("no responders and timeouts are failures with their own exit codes",
     CHECK(timeout.exit_code == 8);
     CHECK_THAT(timeout.err, Catch::Contains("no reply on \"silent\" within 500ms"));
     silent->signal(SIGTERM);
-    CHECK(silent->wait(10s).exit_code == 130);
+    CHECK(silent->wait(10s).exit_code == 143); // SIGTERM
 }
 
 TEST_CASE("a request to a subject without publish permission is denied, not a timeout",
@@ -307,4 +307,42 @@ TEST_CASE("a TLS connection with --tlsca leaves the environment of reply --comma
     const auto without = run({});
     CHECK(without.exit_code == 1); // printenv: not set
     CHECK_THAT(without.err, Catch::Contains("command exited with status 1"));
+}
+
+TEST_CASE("reply --command: a request fills its word and never adds words, and shell syntax is "
+          "refused before connecting",
+          "[messaging]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    // Split before rendering: spaces, quotes and $ in the request stay one argument.
+    auto words = start_reply(
+        sandbox, *server, {"svc.words", "--count", "1", "--command", "printf [%s] {{Request}}"});
+    auto one = sandbox.natty(
+        with_server(*server, {"request", "svc.words", "a b 'c' \"d\" -e $HOME", "--raw"}));
+    CHECK(one.exit_code == 0);
+    CHECK(one.out == "[a b 'c' \"d\" -e $HOME]\n");
+    CHECK(words->wait(10s).exit_code == 0);
+
+    // The man page's example: pipes and variables through an explicit shell.
+    auto upper = start_reply(
+        sandbox,
+        *server,
+        {"svc.upper", "--count", "1", "--command",
+         R"(sh -c "printf %s \"\$NATS_REQUEST_BODY\" | tr a-z A-Z")"});
+    auto shouted = sandbox.natty(with_server(*server, {"request", "svc.upper", "hi there", "--raw"}));
+    CHECK(shouted.out == "HI THERE\n");
+    CHECK(upper->wait(10s).exit_code == 0);
+
+    const auto connections = [&] {
+        return nlohmann::json::parse(server->monitor("/varz").body)["total_connections"].get<int>();
+    };
+    const int before = connections();
+    auto piped = sandbox.natty(with_server(*server, {"reply", "svc.x", "--command", "echo a | wc"}));
+    CHECK(piped.exit_code == 2);
+    CHECK_THAT(piped.err, Catch::Contains("an unquoted | is shell syntax"));
+    auto variable = sandbox.natty(with_server(*server, {"reply", "svc.x", "--command", "echo $HOME"}));
+    CHECK(variable.exit_code == 2);
+    CHECK_THAT(variable.err, Catch::Contains("$ would be expanded by a shell"));
+    CHECK(connections() == before);
 }

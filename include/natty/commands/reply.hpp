@@ -27,9 +27,4 @@ void setup_reply(CLI::App& app, Runtime& runtime);
 // Answers requests until --count or Ctrl-C (which drains in-flight requests and exits 0).
 void run_reply(const ReplyOptions& options, Runtime& runtime);
 
-// Splits a command line like a POSIX shell would split words: whitespace separates, single
-// quotes are literal, double quotes allow \" and \\, a backslash escapes the next character.
-// Throws UsageError for an unterminated quote.
-std::vector<std::string> split_command_line(std::string_view text);
-
 } // namespace natty

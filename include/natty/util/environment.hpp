@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace natty {
 
@@ -23,6 +24,10 @@ public:
     bool has(std::string_view name) const { return m_vars.find(name) != m_vars.end(); }
     // A copy without the variables whose names start with `prefix` (e.g. "NATS_").
     Environment without_prefix(std::string_view prefix) const;
+    // A copy with `name` set to `value` (replacing it when set).
+    Environment with(std::string name, std::string value) const;
+    // NAME=value for every variable, as a child process's environment takes them.
+    std::vector<std::string> entries() const;
 
 private:
     std::map<std::string, std::string, std::less<>> m_vars;
