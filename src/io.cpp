@@ -39,7 +39,9 @@ void Io::check_out() {
         return;
     }
     const int saved = errno;
-    if (saved == EPIPE) {
+    // A stream that failed at an earlier implicit flush stays bad without setting errno
+    // again: a reader that has gone is still a quiet end, not a write failure.
+    if (saved == EPIPE || stdout_reader_gone()) {
         throw BrokenPipe();
     }
     throw Error(ExitCode::failure, std::string("cannot write output: ")

@@ -9,6 +9,7 @@
 #include <natty/nats/jetstream.hpp>
 #include <natty/nats/kv.hpp>
 #include <natty/output/output.hpp>
+#include <natty/util/time.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -119,22 +120,12 @@ void require_filter(std::string_view filter) {
     }
 }
 
-std::string format_time(std::chrono::system_clock::time_point t) {
-    const auto secs = static_cast<std::time_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
-    std::tm tm{};
-    localtime_r(&secs, &tm);
-    std::ostringstream s;
-    s << std::put_time(&tm, "%Y-%m-%d %H:%M:%S");
-    return s.str();
-}
-
 nlohmann::json record_json(const nats::KvRecord& r) {
     nlohmann::json j = {{"bucket", r.bucket},
                         {"key", r.key},
                         {"revision", r.revision},
                         {"operation", nats::kv_op_name(r.op)},
-                        {"created", output::rfc3339_nano_utc(r.created)},
+                        {"created", rfc3339_nano_utc(r.created)},
                         {"length", r.value.size()}};
     output::put_payload(j, r.value);
     return j;

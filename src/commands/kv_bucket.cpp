@@ -7,6 +7,7 @@
 #include <natty/nats/jetstream.hpp>
 #include <natty/nats/kv.hpp>
 #include <natty/output/output.hpp>
+#include <natty/util/time.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -20,7 +21,6 @@ namespace natty {
 namespace {
 
 using kv_common::bucket_info;
-using kv_common::format_time;
 using kv_common::in_quotes;
 using kv_common::open_bucket;
 using kv_common::require_bucket;
@@ -79,7 +79,7 @@ nlohmann::json kv_bucket_json(const nats::StreamInfo& si) {
         {"bucket", bucket_name(si)},
         {"stream", c.name},
         {"description", c.description},
-        {"created", output::rfc3339_nano_utc(si.created)},
+        {"created", rfc3339_nano_utc(si.created)},
         {"values", si.state.messages},
         {"bytes", si.state.bytes},
         {"history", c.max_messages_per_subject},
@@ -91,7 +91,7 @@ nlohmann::json kv_bucket_json(const nats::StreamInfo& si) {
         {"replicas", c.replicas},
         {"last_revision", si.state.last_sequence},
         {"last_update",
-         si.state.last_time ? nlohmann::json(output::rfc3339_nano_utc(*si.state.last_time))
+         si.state.last_time ? nlohmann::json(rfc3339_nano_utc(*si.state.last_time))
                             : nlohmann::json(nullptr)},
     };
     if (si.cluster) {
@@ -110,7 +110,7 @@ void render_kv_bucket(Io& io, const nats::StreamInfo& si) {
     const nats::StreamConfig& c = si.config;
     const std::string bucket = bucket_name(si);
     io.out << "Information for Key-Value Store Bucket " << bucket << " created "
-           << format_time(si.created) << "\n\nConfiguration:\n\n";
+           << local_date_time(si.created) << "\n\nConfiguration:\n\n";
     output::Columns cfg;
     cfg.add("Bucket Name", bucket);
     cfg.add("History Kept", std::to_string(c.max_messages_per_subject));
@@ -215,7 +215,7 @@ void run_kv_list(const KvBucketOptions& options, Runtime& runtime) {
                    b.config.description,
                    std::to_string(b.state.messages),
                    output::human_bytes(b.state.bytes),
-                   b.state.last_time ? format_time(*b.state.last_time) : "never"});
+                   b.state.last_time ? local_date_time(*b.state.last_time) : "never"});
     }
     table.render(io);
     io.flush_out();

@@ -32,8 +32,6 @@ void require_bucket(std::string_view bucket);
 void require_key(std::string_view key);
 // Throws UsageError (exit 2) for an invalid key filter (keys and watch).
 void require_filter(std::string_view filter);
-// Local time "YYYY-MM-DD HH:MM:SS".
-std::string format_time(std::chrono::system_clock::time_point t);
 // One revision as the JSON object of `get --json`, `history --json` and `watch --json`.
 nlohmann::json record_json(const nats::KvRecord& r);
 // The bucket's stream info (config, state, cluster); throws the not-found error (exit 7)

@@ -8,6 +8,7 @@
 #include <natty/nats/jetstream.hpp>
 #include <natty/nats/kv.hpp>
 #include <natty/output/output.hpp>
+#include <natty/util/time.hpp>
 #include <natty/util/interrupt.hpp>
 
 #include <nlohmann/json.hpp>
@@ -20,7 +21,6 @@ namespace natty {
 namespace {
 
 using kv_common::bucket_info;
-using kv_common::format_time;
 using kv_common::in_quotes;
 using kv_common::open_bucket;
 using kv_common::require_bucket;
@@ -92,12 +92,37 @@ void print_revision(Runtime& runtime, const KvKeyOptions& options, std::uint64_t
     io.flush_out();
 }
 
-// A connection with its JetStream context and one opened bucket: what key commands work on.
+// What a command works on: a connection with its JetStream context and one opened bucket.
 struct BucketSession {
     BucketSession(Runtime& runtime, const std::string& bucket)
         : session(runtime), kv(open_bucket(session.js, bucket)) {}
     Session session;
     nats::KvBucket kv;
+};
+
+// What a key command needs before connecting: a valid bucket name and key, and for a write, a
+// value to read (an argument, or stdin that is not a terminal). Returns the bucket name.
+const std::string& checked_bucket(const KvKeyOptions& options, Runtime& runtime, bool writes) {
+    require_bucket(options.bucket);
+    require_key(options.key);
+    if (writes) {
+        require_value_source(options, runtime);
+    }
+    return options.bucket;
+}
+
+// A key command's session: its names checked before connecting, then the bucket opened.
+struct KeySession : BucketSession {
+    KeySession(const KvKeyOptions& options, Runtime& runtime, bool writes = false)
+        : BucketSession(runtime, checked_bucket(options, runtime, writes)) {}
+
+    // put, create, update: the value, read once connected and checked against the bucket's and
+    // the server's limits.
+    std::string new_value(const KvKeyOptions& options, Runtime& runtime) {
+        std::string value = value_of(options, runtime, session.js);
+        check_value_size(session.js, options.bucket, value.size());
+        return value;
+    }
 };
 
 // A compare-and-set rejection, naming the expected and the current revision.
@@ -116,23 +141,15 @@ throw_stale(nats::KvBucket& kv, const std::string& key, std::uint64_t expected, 
 } // namespace
 
 void run_kv_put(const KvKeyOptions& options, Runtime& runtime) {
-    require_bucket(options.bucket);
-    require_key(options.key);
-    require_value_source(options, runtime);
-    BucketSession session(runtime, options.bucket);
-    const std::string value = value_of(options, runtime, session.session.js);
-    check_value_size(session.session.js, options.bucket, value.size());
+    KeySession session(options, runtime, /*writes=*/true);
+    const std::string value = session.new_value(options, runtime);
     auto& kv = session.kv;
     print_revision(runtime, options, kv.put(options.key, value));
 }
 
 void run_kv_create(const KvKeyOptions& options, Runtime& runtime) {
-    require_bucket(options.bucket);
-    require_key(options.key);
-    require_value_source(options, runtime);
-    BucketSession session(runtime, options.bucket);
-    const std::string value = value_of(options, runtime, session.session.js);
-    check_value_size(session.session.js, options.bucket, value.size());
+    KeySession session(options, runtime, /*writes=*/true);
+    const std::string value = session.new_value(options, runtime);
     auto& kv = session.kv;
     const auto revision = kv.create(options.key, value);
     if (!revision) {
@@ -148,12 +165,8 @@ void run_kv_create(const KvKeyOptions& options, Runtime& runtime) {
 }
 
 void run_kv_update(const KvKeyOptions& options, Runtime& runtime) {
-    require_bucket(options.bucket);
-    require_key(options.key);
-    require_value_source(options, runtime);
-    BucketSession session(runtime, options.bucket);
-    const std::string value = value_of(options, runtime, session.session.js);
-    check_value_size(session.session.js, options.bucket, value.size());
+    KeySession session(options, runtime, /*writes=*/true);
+    const std::string value = session.new_value(options, runtime);
     auto& kv = session.kv;
     const auto revision = kv.update(options.key, value, options.revision);
     if (!revision) {
@@ -163,9 +176,7 @@ void run_kv_update(const KvKeyOptions& options, Runtime& runtime) {
 }
 
 void run_kv_get(const KvKeyOptions& options, Runtime& runtime) {
-    require_bucket(options.bucket);
-    require_key(options.key);
-    BucketSession session(runtime, options.bucket);
+    KeySession session(options, runtime);
     auto& kv = session.kv;
     const std::optional<std::uint64_t> revision =
         options.has_revision ? std::optional<std::uint64_t>(options.revision) : std::nullopt;
@@ -181,7 +192,7 @@ void run_kv_get(const KvKeyOptions& options, Runtime& runtime) {
         return;
     } else {
         io.out << options.bucket << " > " << options.key << " revision: " << record->revision
-               << " created @ " << format_time(record->created) << "\n\n";
+               << " created @ " << local_date_time(record->created) << "\n\n";
         if (record->value.empty()) {
             io.out << "(empty value)\n";
         } else if (is_displayable_text(record->value)) {
@@ -199,9 +210,7 @@ void run_kv_get(const KvKeyOptions& options, Runtime& runtime) {
 }
 
 void run_kv_delete(const KvKeyOptions& options, Runtime& runtime) {
-    require_bucket(options.bucket);
-    require_key(options.key);
-    BucketSession session(runtime, options.bucket);
+    KeySession session(options, runtime);
     auto& kv = session.kv;
     // A delete marker for a key that has no value would only hide a typo.
     if (!kv.get(options.key)) {
@@ -211,9 +220,7 @@ void run_kv_delete(const KvKeyOptions& options, Runtime& runtime) {
 }
 
 void run_kv_purge(const KvKeyOptions& options, Runtime& runtime) {
-    require_bucket(options.bucket);
-    require_key(options.key);
-    BucketSession session(runtime, options.bucket);
+    KeySession session(options, runtime);
     auto& kv = session.kv;
     // Purging a deleted key clears its history; a key that never existed is a typo.
     if (kv.history(options.key, runtime.settings().timeout).empty()) {
@@ -223,9 +230,7 @@ void run_kv_purge(const KvKeyOptions& options, Runtime& runtime) {
 }
 
 void run_kv_history(const KvKeyOptions& options, Runtime& runtime) {
-    require_bucket(options.bucket);
-    require_key(options.key);
-    BucketSession session(runtime, options.bucket);
+    KeySession session(options, runtime);
     auto& kv = session.kv;
     const auto history = kv.history(options.key, runtime.settings().timeout);
     if (history.empty()) {
@@ -246,7 +251,7 @@ void run_kv_history(const KvKeyOptions& options, Runtime& runtime) {
         table.add({r.key,
                    std::to_string(r.revision),
                    nats::kv_op_name(r.op),
-                   format_time(r.created),
+                   local_date_time(r.created),
                    std::to_string(r.value.size()),
                    r.op == nats::KvOp::put ? render_value_inline(r.value, 40) : ""});
     }
@@ -255,9 +260,7 @@ void run_kv_history(const KvKeyOptions& options, Runtime& runtime) {
 }
 
 void run_kv_revert(const KvKeyOptions& options, Runtime& runtime) {
-    require_bucket(options.bucket);
-    require_key(options.key);
-    BucketSession session(runtime, options.bucket);
+    KeySession session(options, runtime);
     auto& kv = session.kv;
     const auto old = kv.get(options.key, options.revision);
     if (!old || old->op != nats::KvOp::put) {

@@ -7,6 +7,7 @@
 #include <natty/nats/kv.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/interrupt.hpp>
+#include <natty/util/time.hpp>
 
 #include <chrono>
 #include <optional>
@@ -58,7 +59,7 @@ public:
         if (options.revision > 0) {
             m_last_revision = options.revision - 1;
         }
-        m_reconnects = nats::reconnect_count(m_session.connection);
+        m_reconnects = m_session.connection.reconnect_count();
         m_last_activity = Clock::now();
     }
 
@@ -108,7 +109,7 @@ private:
     }
 
     void note_reconnects() {
-        const std::uint64_t now = nats::reconnect_count(m_session.connection);
+        const std::uint64_t now = m_session.connection.reconnect_count();
         if (now != m_reconnects) {
             m_reconnects = now;
             m_io.note("natty: watch reconnected; continuing after revision "
@@ -125,7 +126,7 @@ private:
             return;
         }
         m_last_activity = Clock::now();
-        if (nats::is_connected(m_session.connection)
+        if (m_session.connection.is_connected()
             && !m_stream->consumer_alive(k_probe_timeout)) {
             m_io.note("natty: watch consumer lost");
             m_resume_needed = true;
@@ -143,7 +144,7 @@ private:
         if (m_options.json) {
             output::write_json_line(m_io, kv_common::record_json(r));
         } else {
-            m_io.out << "[" << kv_common::format_time(r.created) << "] " << nats::kv_op_name(r.op)
+            m_io.out << "[" << local_date_time(r.created) << "] " << nats::kv_op_name(r.op)
                      << " " << r.bucket << " > " << r.key << " @" << r.revision;
             if (r.op == nats::KvOp::put) {
                 m_io.out << ": " << render_value_inline(r.value, 0);
@@ -155,7 +156,7 @@ private:
     }
 
     void try_resume() {
-        if (!nats::is_connected(m_session.connection)) {
+        if (!m_session.connection.is_connected()) {
             m_guard.wait_for(k_poll);
             return;
         }

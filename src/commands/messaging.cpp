@@ -4,10 +4,10 @@
 #include <natty/nats/error.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/subject.hpp>
+#include <natty/util/time.hpp>
 
 #include <ctime>
 #include <istream>
-#include <iterator>
 #include <ostream>
 
 namespace natty::messaging {
@@ -161,11 +161,11 @@ void flush_and_raise(nats::Connection& connection, const std::string& what) {
     try {
         connection.flush(connection.spec().timeout);
     } catch (const nats::NatsError&) {
-        raise_async_error(connection, what);
-        raise_if_closed(connection, what);
+        nats::raise_async_error(connection, what);
+        nats::raise_if_closed(connection, what);
         throw;
     }
-    raise_async_error(connection, what);
+    nats::raise_async_error(connection, what);
 }
 
 std::string inbox_prefix(const Settings& settings) {
@@ -180,21 +180,6 @@ std::string inbox_prefix(const Settings& settings) {
 std::string new_inbox(const std::string& prefix) {
     std::mt19937_64 rng{std::random_device{}()};
     return prefix + "." + new_id(rng);
-}
-
-std::string stamp_micro(std::chrono::system_clock::time_point t) {
-    const auto since = t.time_since_epoch();
-    const std::time_t secs =
-        static_cast<std::time_t>(std::chrono::duration_cast<std::chrono::seconds>(since).count());
-    const auto micros =
-        std::chrono::duration_cast<std::chrono::microseconds>(since).count() % 1000000;
-    std::tm tm{};
-    ::localtime_r(&secs, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%b %e %H:%M:%S", &tm);
-    char out[80];
-    std::snprintf(out, sizeof out, "%s.%06lld", buf, static_cast<long long>(micros));
-    return out;
 }
 
 void append_json_string(std::string& out, std::string_view text) {
@@ -288,7 +273,7 @@ std::string message_json(const nats::Message& msg,
     out += ",\"size\":";
     out += std::to_string(data.size());
     out += ",\"time\":\"";
-    out += output::rfc3339_nano_utc(t);
+    out += rfc3339_nano_utc(t);
     out += '"';
     if (output::is_valid_utf8(data)) {
         out += ",\"data\":";

@@ -98,11 +98,6 @@ void check_payload_size(std::size_t data_size,
                         const std::string& subject,
                         std::uint64_t already_sent);
 
-// Publishing and its error checks are the nats layer's (nats/publish.hpp); sub.cpp and
-// server.cpp still name them through this namespace.
-using nats::publish;
-using nats::raise_async_error;
-using nats::raise_if_closed;
 
 // Flushes within --timeout, then raise_async_error(): the server answers the flush only after
 // it has processed (and refused) everything sent before it.
@@ -128,9 +123,6 @@ private:
     std::ostream& m_err;
     std::ostream* m_previous;
 };
-
-// Local wall-clock time like Go's StampMicro: "Jul 20 15:04:05.123456".
-std::string stamp_micro(std::chrono::system_clock::time_point t);
 
 // Appends `text` (valid UTF-8) as a JSON string literal. With message_json() the one JSON
 // writer that is not nlohmann-json: see there.

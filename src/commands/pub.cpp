@@ -13,9 +13,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include <cstdint>
 #include <chrono>
-#include <istream>
+#include <cstdint>
 #include <ostream>
 
 namespace natty {

@@ -13,8 +13,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include <cstdint>
 #include <cerrno>
+#include <cstdint>
 
 namespace natty {
 namespace {

@@ -7,6 +7,7 @@
 #include <natty/net/socket.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/duration.hpp>
+#include <natty/util/time.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -47,15 +48,6 @@ long parse_iterations(const std::string& text) {
                          "e.g. `natty rtt 10`");
     }
     return value;
-}
-
-std::string now_rfc3339() {
-    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    ::gmtime_r(&now, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 // Every distinct address of the URL's host, in resolver order; an IP literal is itself.
@@ -104,7 +96,7 @@ void measure(const Settings& settings, const ServerUrl& url, long iterations, Ta
     ServerUrl one = url;
     one.host = target.address;
     target.url = one.redacted();
-    target.time = now_rfc3339();
+    target.time = rfc3339_utc(std::chrono::system_clock::now());
     Settings single = settings;
     single.values.url = one.str();
     nats::ConnectSpec spec = connect_spec(single, false);
@@ -115,7 +107,7 @@ void measure(const Settings& settings, const ServerUrl& url, long iterations, Ta
         diagnose::require_readable_files(settings);
         auto connection = nats::Connection::connect(spec);
         for (long i = 0; i < iterations; ++i) {
-            target.samples.push_back(connection.flush(settings.timeout));
+            target.samples.push_back(connection.flush(settings.timeout, "PING/PONG"));
         }
     } catch (const nats::ConnectError& failure) {
         connect_failed(settings, one, failure, target);
@@ -150,7 +142,7 @@ std::vector<UrlReport> measure_all(const Settings& settings, long iterations) {
             Target target;
             target.address = url.host;
             target.url = url.redacted();
-            target.time = now_rfc3339();
+            target.time = rfc3339_utc(std::chrono::system_clock::now());
             target.error = error;
             target.error_code = ExitCode::connect;
             report.targets.push_back(std::move(target));

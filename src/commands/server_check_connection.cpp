@@ -120,7 +120,7 @@ self_round_trip(nats::Connection& conn, const Settings& settings, CheckResult& r
     std::optional<nats::Subscription> sub;
     try {
         sub.emplace(nats::Subscription::subscribe(conn, subject));
-        messaging::publish(conn, subject, {}, payload, {});
+        nats::publish(conn, subject, {}, payload, {});
     } catch (const Error& e) {
         result.critical(std::string("could not round-trip a message: ") + e.what());
         return std::nullopt;

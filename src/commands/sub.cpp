@@ -7,7 +7,6 @@
 #include <natty/error.hpp>
 #include <natty/nats/consumer.hpp>
 #include <natty/nats/jetstream.hpp>
-#include <natty/nats/kv.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/duration.hpp>
 #include <natty/util/interrupt.hpp>
@@ -15,8 +14,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include <cstdint>
 #include <cerrno>
+#include <cstdint>
 #include <deque>
 #include <optional>
 
@@ -219,7 +218,7 @@ public:
     // After a signal: stop interest, print what nats.c already had, within k_drain_limit.
     // Without a connection a drain cannot complete, so only what is already queued is printed.
     void drain() {
-        const bool connected = nats::is_connected(m_connection);
+        const bool connected = m_connection.is_connected();
         if (connected) {
             m_subs.drain();
         }
@@ -279,8 +278,8 @@ private:
         if (m_io.stdout_reader_gone()) {
             throw BrokenPipe();
         }
-        messaging::raise_async_error(m_connection, "subscription");
-        messaging::raise_if_closed(m_connection, "subscription");
+        nats::raise_async_error(m_connection, "subscription");
+        nats::raise_if_closed(m_connection, "subscription");
         return m_wait > Duration::zero() && Clock::now() - m_last_message >= m_wait;
     }
 

@@ -6,6 +6,7 @@
 #include <natty/output/output.hpp>
 #include <natty/util/duration.hpp>
 #include <natty/util/subject.hpp>
+#include <natty/util/time.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -95,7 +96,7 @@ void Printer::print_human(const Received& item, const Shown& shown) {
     std::ostream& out = m_io.out;
     out << "[#" << shown.number << ']';
     if (m_options.timestamp) {
-        out << " @ " << messaging::stamp_micro(item.time);
+        out << " @ " << stamp_micro_local(item.time);
     } else if (m_options.delta_time) {
         out << " @ "
             << format_go_duration(
@@ -106,7 +107,7 @@ void Printer::print_human(const Received& item, const Shown& shown) {
     } else if (const auto& js = shown.position) {
         out << " Received JetStream message: stream: " << js->stream
             << " seq: " << output::with_commas(js->stream_sequence)
-            << " / subject: " << msg.subject() << " / time: " << output::rfc3339_nano_utc(js->time)
+            << " / subject: " << msg.subject() << " / time: " << rfc3339_nano_utc(js->time)
             << '\n';
     } else {
         out << " Received on \"" << msg.subject() << '"';
@@ -147,7 +148,7 @@ std::string Printer::to_json(const Received& item, const Shown& shown) const {
         trailing = "\"stream\":";
         messaging::append_json_string(trailing, js->stream);
         trailing += ",\"stream_seq\":" + std::to_string(js->stream_sequence) + ",\"stream_time\":\""
-                    + output::rfc3339_nano_utc(js->time) + "\"";
+                    + rfc3339_nano_utc(js->time) + "\"";
     }
     return messaging::message_json(item.msg, item.time, leading, trailing);
 }

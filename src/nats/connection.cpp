@@ -465,10 +465,27 @@ Connection Connection::connect(const ConnectSpec& spec, EventSink notify) {
     return Connection(std::move(conn), std::move(state), spec);
 }
 
-Duration Connection::flush(Duration timeout) {
+Duration Connection::flush(Duration timeout, const std::string& what) {
     const auto start = std::chrono::steady_clock::now();
-    check(natsConnection_FlushTimeout(m_conn.get(), to_millis(timeout)), "flush to server");
+    check(natsConnection_FlushTimeout(m_conn.get(), to_millis(timeout)), what);
     return std::chrono::steady_clock::now() - start;
+}
+
+bool Connection::is_connected() const {
+    return natsConnection_Status(m_conn.get()) == NATS_CONN_STATUS_CONNECTED;
+}
+
+std::uint64_t Connection::reconnect_count() const {
+    natsStatistics* raw = nullptr;
+    if (natsStatistics_Create(&raw) != NATS_OK) {
+        return 0;
+    }
+    Handle<natsStatistics, natsStatistics_Destroy> stats(raw);
+    std::uint64_t reconnects = 0;
+    if (natsConnection_GetStats(m_conn.get(), stats.get()) == NATS_OK) {
+        natsStatistics_GetCounts(stats.get(), nullptr, nullptr, nullptr, nullptr, &reconnects);
+    }
+    return reconnects;
 }
 
 std::string Connection::connected_url() const {

@@ -145,23 +145,6 @@ void kv_delete_bucket(JetStream& js, const std::string& bucket) {
              "delete bucket \"" + bucket + "\"");
 }
 
-bool is_connected(const Connection& connection) {
-    return natsConnection_Status(connection.get()) == NATS_CONN_STATUS_CONNECTED;
-}
-
-std::uint64_t reconnect_count(const Connection& connection) {
-    natsStatistics* raw = nullptr;
-    if (natsStatistics_Create(&raw) != NATS_OK) {
-        return 0;
-    }
-    Handle<natsStatistics, natsStatistics_Destroy> stats(raw);
-    std::uint64_t reconnects = 0;
-    if (natsConnection_GetStats(connection.get(), stats.get()) == NATS_OK) {
-        natsStatistics_GetCounts(stats.get(), nullptr, nullptr, nullptr, nullptr, &reconnects);
-    }
-    return reconnects;
-}
-
 KvBucket KvBucket::open(JetStream& js, const std::string& name) {
     kvStore* raw = nullptr;
     const natsStatus status = js_KeyValue(&raw, js.get(), name.c_str());

@@ -1,5 +1,6 @@
 #include <natty/net/probe.hpp>
 #include <natty/net/socket.hpp>
+#include <natty/util/time.hpp>
 
 #include <nlohmann/json.hpp>
 #include <openssl/bio.h>
@@ -151,9 +152,7 @@ std::string time_text(const ASN1_TIME* t) {
     if (ASN1_TIME_to_tm(t, &tm) != 1) {
         return {};
     }
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return rfc3339_utc(std::chrono::system_clock::from_time_t(::timegm(&tm)));
 }
 
 CertificateInfo describe(X509* cert) {

@@ -165,47 +165,4 @@ std::string human_bytes(std::uint64_t n) {
     return buf;
 }
 
-std::string rfc3339_nano_utc(std::chrono::system_clock::time_point t) {
-    // Formatted by hand: strftime re-reads the time zone on every call, which is the
-    // bottleneck of sub --json at hundreds of thousands of messages per second.
-    const auto since = t.time_since_epoch();
-    const auto total_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(since).count();
-    long long secs = total_ns / 1000000000;
-    long long nanos = total_ns % 1000000000;
-    if (nanos < 0) {
-        nanos += 1000000000;
-        --secs;
-    }
-    // The date and time of day change once a second: keep the last conversion.
-    thread_local long long cached_secs = -1;
-    thread_local std::tm tm{};
-    if (secs != cached_secs) {
-        const auto time = static_cast<std::time_t>(secs);
-        ::gmtime_r(&time, &tm);
-        cached_secs = secs;
-    }
-    std::string out(30, '0');
-    auto put = [&out](std::size_t pos, long long value, std::size_t width) {
-        for (std::size_t i = 0; i < width; ++i) {
-            out[pos + width - 1 - i] = static_cast<char>('0' + value % 10);
-            value /= 10;
-        }
-    };
-    put(0, tm.tm_year + 1900LL, 4);
-    out[4] = '-';
-    put(5, tm.tm_mon + 1LL, 2);
-    out[7] = '-';
-    put(8, tm.tm_mday, 2);
-    out[10] = 'T';
-    put(11, tm.tm_hour, 2);
-    out[13] = ':';
-    put(14, tm.tm_min, 2);
-    out[16] = ':';
-    put(17, tm.tm_sec, 2);
-    out[19] = '.';
-    put(20, nanos, 9);
-    out[29] = 'Z';
-    return out;
-}
-
 } // namespace natty::output

@@ -1,5 +1,6 @@
 #include <natty/error.hpp>
 #include <natty/util/template.hpp>
+#include <natty/util/time.hpp>
 
 #include <charconv>
 #include <chrono>
@@ -39,42 +40,6 @@ bool parse_uint(std::string_view text, std::uint64_t& value) {
     }
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     return ec == std::errc() && end == text.data() + text.size();
-}
-
-std::tm local_time(std::time_t t) {
-    std::tm tm{};
-    ::localtime_r(&t, &tm);
-    return tm;
-}
-
-// Go's time.RFC3339 in local time: 2006-01-02T15:04:05+01:00 (Z for UTC).
-std::string rfc3339_now() {
-    const std::time_t t = std::time(nullptr);
-    const std::tm tm = local_time(t);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::string out = buf;
-    const long offset = tm.tm_gmtoff;
-    if (offset == 0) {
-        return out + "Z";
-    }
-    const long abs_offset = offset < 0 ? -offset : offset;
-    std::snprintf(buf,
-                  sizeof buf,
-                  "%c%02ld:%02ld",
-                  offset < 0 ? '-' : '+',
-                  abs_offset / 3600,
-                  (abs_offset % 3600) / 60);
-    return out + buf;
-}
-
-// Go's time.Kitchen: 3:04PM.
-std::string kitchen_now() {
-    const std::tm tm = local_time(std::time(nullptr));
-    const int hour12 = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%d:%02d%s", hour12, tm.tm_min, tm.tm_hour < 12 ? "AM" : "PM");
-    return buf;
 }
 
 } // namespace
@@ -192,7 +157,7 @@ std::string Template::render(const TemplateValues& values) const {
             out += std::to_string(values.count);
             break;
         case Kind::timestamp:
-            out += rfc3339_now();
+            out += rfc3339_local(std::chrono::system_clock::now());
             break;
         case Kind::unix_seconds:
             out += std::to_string(std::time(nullptr));
@@ -203,7 +168,7 @@ std::string Template::render(const TemplateValues& values) const {
                                       .count());
             break;
         case Kind::kitchen:
-            out += kitchen_now();
+            out += kitchen_local(std::chrono::system_clock::now());
             break;
         case Kind::id:
             out += new_id(m_rng);

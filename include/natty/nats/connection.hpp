@@ -63,8 +63,13 @@ public:
     // What this connection was opened with (timeout, JetStream domain, inbox prefix, ...).
     const ConnectSpec& spec() const { return m_spec; }
 
-    // PING/PONG bounded by `timeout`; returns the round-trip time.
-    Duration flush(Duration timeout);
+    // PING/PONG bounded by `timeout`; returns the round-trip time. A failure is a NatsError
+    // whose message starts with `what`.
+    Duration flush(Duration timeout, const std::string& what = "flush to server");
+    // Connected now (not reconnecting, draining or closed).
+    bool is_connected() const;
+    // How many times nats.c has reconnected this connection.
+    std::uint64_t reconnect_count() const;
 
     // Redacted URL of the server in use, e.g. "nats://127.0.0.1:4222".
     std::string connected_url() const;

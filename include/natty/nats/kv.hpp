@@ -90,10 +90,6 @@ StreamInfoHandle kv_bucket_stream(JetStream& js, const std::string& bucket);
 // Deletes the bucket and all its values.
 void kv_delete_bucket(JetStream& js, const std::string& bucket);
 
-// Whether the connection is currently connected (not reconnecting or closed).
-bool is_connected(const Connection& connection);
-// How many times nats.c has reconnected this connection.
-std::uint64_t reconnect_count(const Connection& connection);
 
 // Where a change stream starts in the bucket's history.
 enum class KvStart {

@@ -29,8 +29,6 @@ std::string count_of(std::uint64_t n, std::string_view noun);
 // 1023 -> "1023 B", 1536 -> "1.5 KiB" (binary units, one decimal).
 std::string human_bytes(std::uint64_t n);
 
-// UTC RFC 3339 with nanoseconds: "2026-07-20T15:04:05.123456789Z". Fast enough per message.
-std::string rfc3339_nano_utc(std::chrono::system_clock::time_point t);
 
 bool is_valid_utf8(std::string_view bytes);
 std::string base64_encode(std::string_view bytes);
