@@ -201,7 +201,7 @@ TEST_CASE("a sub stopped until the server cuts it off as a slow consumer reconne
     CHECK(contains(result.err, "disconnected"));
 }
 
-TEST_CASE("Ctrl-C on sub prints the summary without a disconnect notice; SIGTERM also ends it",
+TEST_CASE("Ctrl-C on sub prints the summary without a disconnect notice, and SIGTERM also ends it",
           "[faults][messaging][signals]") {
     TempDir dir;
     Sandbox sandbox;
