@@ -1,4 +1,4 @@
-// Faults of the connection itself, provoked for real (reliability catalogue C03, C11, C12, C15,
+// Faults of the connection itself, provoked for real (reliability catalogue C03, C10-C12, C15,
 // C17, C19, S04, S06): a frozen server, a server that is gone for good, a reload that revokes
 // credentials or changes limits, certificates that must not verify, a CA file that is garbage.
 #include "nats_server.hpp"
@@ -12,7 +12,6 @@
 
 #include <csignal>
 #include <fstream>
-#include <map>
 #include <string>
 #include <thread>
 #include <vector>
