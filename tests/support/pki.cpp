@@ -211,6 +211,7 @@ Pki Pki::create(const std::filesystem::path& dir) {
     paths("server", pki.server_cert, pki.server_key);
     paths("other-ca", pki.other_ca_cert, pki.other_ca_key);
     paths("wrong-host", pki.wrong_host_cert, pki.wrong_host_key);
+    paths("dns-only", pki.dns_only_cert, pki.dns_only_key);
     paths("expired", pki.expired_cert, pki.expired_key);
     paths("short", pki.short_cert, pki.short_key);
     paths("client", pki.client_cert, pki.client_key);
@@ -228,6 +229,8 @@ Pki Pki::create(const std::filesystem::path& dir) {
           pki.server_key);
     issue({"other.example", false, "DNS:other.example", server_auth, -hour, 30 * day}, &ca,
           pki.wrong_host_cert, pki.wrong_host_key);
+    issue({"localhost", false, "DNS:localhost", server_auth, -hour, 30 * day}, &ca,
+          pki.dns_only_cert, pki.dns_only_key);
     issue({"localhost", false, server_sans, server_auth, -10 * day, -day}, &ca, pki.expired_cert,
           pki.expired_key);
     issue({"localhost", false, server_sans, server_auth, -hour, 5 * day}, &ca, pki.short_cert,

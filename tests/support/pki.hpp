@@ -14,6 +14,8 @@ struct Pki {
     std::filesystem::path other_ca_cert, other_ca_key;
     // Signed by ca but only for DNS:other.example, so hostname verification fails.
     std::filesystem::path wrong_host_cert, wrong_host_key;
+    // Signed by ca for DNS:localhost only: reached as 127.0.0.1 it fails with an IP mismatch.
+    std::filesystem::path dns_only_cert, dns_only_key;
     // Signed by ca with correct SANs, notBefore now-10d, notAfter now-1d.
     std::filesystem::path expired_cert, expired_key;
     // Signed by ca with correct SANs, expiring in 5 days, for expiry warnings.
