@@ -1,4 +1,5 @@
 #include <natty/net/probe.hpp>
+#include <natty/net/protocol.hpp>
 #include <natty/net/socket.hpp>
 
 #include <nlohmann/json.hpp>
@@ -461,11 +462,9 @@ void protocol_handshake(
             result.handshake_done = true;
             return;
         }
-        if (line.rfind("-ERR", 0) == 0) {
-            std::string reason = line.size() > 5 ? line.substr(5) : std::string("-ERR");
-            reason.erase(std::remove(reason.begin(), reason.end(), '\''), reason.end());
+        if (is_err_line(line)) {
             result.failed_at = ProbeStage::handshake;
-            result.error = "the server rejected CONNECT: " + reason;
+            result.error = "the server rejected CONNECT: " + err_reason(line);
             return;
         }
         if (line == "PING" && !send_all(fd, ssl, "PONG\r\n", deadline, error)) {
@@ -528,17 +527,15 @@ void run_probe(const ServerUrl& url,
         return;
     }
     result.info_time = Clock::now() - start;
-    if (line.rfind("INFO ", 0) != 0) {
+    auto json = info_json(line);
+    if (!json) {
         result.failed_at = ProbeStage::info;
         result.error = "the server did not start with INFO: not a NATS server?";
         return;
     }
-    result.server_info = line.substr(5);
-    const auto info = nlohmann::json::parse(result.server_info, nullptr, false);
-    if (info.is_object()) {
-        result.tls_required = info.value("tls_required", false);
-        result.tls_available = info.value("tls_available", false);
-    }
+    result.server_info = std::move(*json);
+    result.tls_required = info_flag(result.server_info, "tls_required");
+    result.tls_available = info_flag(result.server_info, "tls_available");
     TlsSession session;
     if (result.tls_required || (options.force_tls && result.tls_available)) {
         session = tls_handshake(sock.fd(), url, options, deadline, result);
