@@ -95,6 +95,27 @@ TEST_CASE("corrupt context TOML names file, line and column but not the secret",
                     ConfigError);
 }
 
+TEST_CASE("a context file that is not valid UTF-8 is refused before toml11 reads it",
+          "[context][hostile]") {
+    // toml11 3.7 read past the end of its buffer on a truncated character ending a string.
+    for (const std::string text : {"url = '\xC3'", "url = \"\xC3\"", "# \xFF\nurl = \"x\"",
+                                   "url = \"nats://h\"\npassword = \"pw\xED\xA0\x80\"\n"}) {
+        INFO(text);
+        try {
+            parse_context_toml(text, "bad.toml");
+            FAIL("accepted");
+        } catch (const ConfigError& e) {
+            const std::string msg = e.what();
+            CHECK(msg.rfind("bad.toml:", 0) == 0);
+            CHECK(msg.find("not valid UTF-8") != std::string::npos);
+            CHECK(msg.find("pw") == std::string::npos);
+        }
+    }
+    CHECK(parse_context_toml("description = \"caf\xC3\xA9 \xF0\x9F\x98\x80\"\n", "ok.toml")
+              .description
+          == "caf\xC3\xA9 \xF0\x9F\x98\x80");
+}
+
 namespace {
 
 std::string repeat(std::string_view piece, std::size_t times) {
