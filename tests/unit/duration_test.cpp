@@ -32,6 +32,19 @@ TEST_CASE("malformed durations are usage errors naming the flag", "[duration]") 
     }
 }
 
+TEST_CASE("durations too long for a double or for 64 bits are usage errors, not exceptions",
+          "[duration]") {
+    // std::stod threw std::out_of_range for these; 2^63 ns wrapped to a negative duration.
+    const std::string huge = std::string(400, '9') + "s";
+    for (const std::string bad : {huge, std::string("9223372036854775808ns"),
+                                  std::string("9223372036854775807ns"), std::string("106752d")}) {
+        INFO(bad);
+        CHECK_THROWS_AS(parse_duration(bad, "--timeout"), UsageError);
+    }
+    CHECK(parse_duration("0." + std::string(400, '0') + "1s", "x") == 0ns);
+    CHECK(parse_duration("106751d", "x") == 106751 * 24h);
+}
+
 TEST_CASE("durations format like Go's time.Duration", "[duration]") {
     CHECK(format_go_duration(0ns) == "0s");
     CHECK(format_go_duration(37142250ns) == "37.14225ms");
