@@ -15,7 +15,12 @@ std::optional<std::string> info_json(std::string_view line) {
 
 bool info_flag(std::string_view json, std::string_view key) {
     const auto info = nlohmann::json::parse(json, nullptr, false);
-    return info.is_object() && info.value(std::string(key), false);
+    if (!info.is_object()) {
+        return false;
+    }
+    // Not value(key, false): it throws type_error for "tls_required":"yes" or 1.
+    const auto it = info.find(std::string(key));
+    return it != info.end() && it->is_boolean() && it->get<bool>();
 }
 
 bool is_err_line(std::string_view line) {

@@ -189,6 +189,22 @@ TEST_CASE("the probe sends a CONNECT with invalid UTF-8 credentials as valid JSO
     CHECK(connect.at("name") == "n\xef\xbf\xbd");
 }
 
+TEST_CASE("INFO flags that are not JSON booleans are false, not an exception", "[hostile]") {
+    // nlohmann's value("tls_required", false) threw type_error out of probe() for these.
+    HostileServer server(
+        "INFO {\"server_id\":\"x\",\"proto\":1,\"tls_required\":\"yes\",\"tls_available\":1}"
+        "\r\n",
+        true);
+    natty::net::ProbeOptions options;
+    options.timeout = std::chrono::seconds(5);
+    options.protocol_handshake = true;
+    const auto result = natty::net::probe(natty::parse_server_list(server.url()).front(), options);
+    INFO(result.error);
+    CHECK_FALSE(result.tls_required);
+    CHECK_FALSE(result.tls_available);
+    CHECK(result.handshake_done);
+}
+
 TEST_CASE("a server that announces TLS and never completes the handshake fails within --timeout",
           "[hostile][tls]") {
     // nats.c 3.4 runs the TLS handshake on a blocking socket without a timeout: before natty

@@ -13,7 +13,8 @@ namespace natty::net {
 // not an INFO.
 std::optional<std::string> info_json(std::string_view line);
 
-// Whether the INFO JSON sets `key` (e.g. "tls_required") to true.
+// Whether the INFO JSON sets `key` (e.g. "tls_required") to true; anything else (missing, not
+// a boolean, not JSON) is false. Never throws.
 bool info_flag(std::string_view json, std::string_view key);
 
 // Whether `line` is a -ERR, and its reason without the quotes the server puts around it:
