@@ -58,7 +58,9 @@ std::optional<GoContextImport> import_go_context(std::string_view text, const st
                                       + "\" is not supported by natty and was not imported");
         }
     }
-    if (doc.value("tls_first", false)) {
+    // Not value("tls_first", false): it throws type_error for "tls_first":"yes".
+    if (const auto it = doc.find("tls_first");
+        it != doc.end() && it->is_boolean() && it->get<bool>()) {
         result.warnings.push_back("natty: warning: context \"" + name
                                   + "\": tls_first is not supported by nats.c 3.4 and was not "
                                     "imported");

@@ -1,4 +1,5 @@
 #include <natty/context/context.hpp>
+#include <natty/context/go_context.hpp>
 #include <natty/context/settings.hpp>
 #include <natty/context/store.hpp>
 #include <natty/error.hpp>
@@ -93,6 +94,22 @@ TEST_CASE("corrupt context TOML names file, line and column but not the secret",
     CHECK_THROWS_AS(parse_context_toml("url = 5\n", "x.toml"), ConfigError);
     CHECK_THROWS_AS(parse_context_toml(std::string("\x00\xff\xfe garbage", 12), "x.toml"),
                     ConfigError);
+}
+
+TEST_CASE("a Go CLI context imports whatever types its fields have", "[context]") {
+    // value("tls_first", false) threw type_error for a string, ending the whole import.
+    const auto odd = natty::import_go_context(
+        R"({"url":"nats://h","tls_first":"yes","user":5,"password":null})", "odd");
+    REQUIRE(odd);
+    CHECK(odd->data.url == "nats://h");
+    CHECK(odd->data.user.empty());
+    CHECK(odd->warnings.empty());
+    const auto first = natty::import_go_context(R"({"tls_first":true})", "first");
+    REQUIRE(first);
+    REQUIRE(first->warnings.size() == 1);
+    CHECK(first->warnings.front().find("tls_first") != std::string::npos);
+    CHECK_FALSE(natty::import_go_context("[1]", "list"));
+    CHECK_FALSE(natty::import_go_context("{\"url\":", "cut"));
 }
 
 TEST_CASE("a context file that is not valid UTF-8 is refused before toml11 reads it",

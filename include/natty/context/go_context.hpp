@@ -19,7 +19,7 @@ struct GoContextImport {
 // Reads the Go CLI's JSON context `text` for the natty context `name` (named in the warnings).
 // Returns nullopt when the text is not a JSON object. Settings the Go CLI resolves at connect
 // time (op://, nsc://, env://, data:, file:// for secrets) are left out with a warning, as are
-// settings natty does not support.
+// settings natty does not support. Never throws, whatever the text.
 std::optional<GoContextImport> import_go_context(std::string_view text, const std::string& name);
 
 } // namespace natty
