@@ -119,7 +119,7 @@ bool read_info_line(int fd, Deadline& deadline, std::string& line, std::string& 
             return false;
         }
         line.append(buf, static_cast<std::size_t>(n));
-        if (line.size() > 65536) {
+        if (line.size() > k_max_protocol_line) {
             error = "the server sent an oversized first line: not a NATS server?";
             return false;
         }
@@ -404,6 +404,12 @@ bool receive_line(int fd,
         }
         if (n > 0) {
             buffer.append(chunk, static_cast<std::size_t>(n));
+            // Without a bound, a peer streaming bytes without a CRLF kept this loop reading
+            // (the deadline is checked only while waiting) and growing the buffer for ever.
+            if (buffer.size() > k_max_protocol_line && buffer.find("\r\n") == std::string::npos) {
+                error = "the server sent an oversized protocol line: not a NATS server?";
+                return false;
+            }
             continue;
         }
         if (!wait_ready(fd, wait_for, deadline)) {

@@ -205,6 +205,20 @@ TEST_CASE("INFO flags that are not JSON booleans are false, not an exception", "
     CHECK(result.handshake_done);
 }
 
+TEST_CASE("a handshake answer without a line end is refused once it is too long", "[hostile]") {
+    // The probe read such an answer into memory for as long as the server kept sending.
+    HostileServer server("INFO {\"server_id\":\"x\",\"proto\":1}\r\n"
+                         + std::string(1 << 20, 'x'));
+    natty::net::ProbeOptions options;
+    options.timeout = std::chrono::seconds(5);
+    options.protocol_handshake = true;
+    const auto result = natty::net::probe(natty::parse_server_list(server.url()).front(), options);
+    INFO(result.error);
+    CHECK(result.failed_at == natty::net::ProbeStage::handshake);
+    CHECK(result.error.find("oversized protocol line") != std::string::npos);
+    CHECK_FALSE(result.timed_out);
+}
+
 TEST_CASE("a server that announces TLS and never completes the handshake fails within --timeout",
           "[hostile][tls]") {
     // nats.c 3.4 runs the TLS handshake on a blocking socket without a timeout: before natty

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -8,6 +9,10 @@
 // everything on a real connection): the INFO greeting and a -ERR answering CONNECT.
 
 namespace natty::net {
+
+// The longest protocol line natty reads from a server (INFO, then PONG or -ERR): a peer that
+// sends more without a CRLF is not a NATS server, and must not grow natty's memory.
+inline constexpr std::size_t k_max_protocol_line = 65536;
 
 // The JSON of a server's first line, "INFO {...}" without its CRLF; nullopt when the line is
 // not an INFO.
