@@ -115,8 +115,8 @@ TEST_CASE("a Go CLI context imports whatever types its fields have", "[context]"
 TEST_CASE("a context file that is not valid UTF-8 is refused before toml11 reads it",
           "[context][hostile]") {
     // toml11 3.7 read past the end of its buffer on a truncated character ending a string.
-    for (const std::string text : {"url = '\xC3'", "url = \"\xC3\"", "# \xFF\nurl = \"x\"",
-                                   "url = \"nats://h\"\npassword = \"pw\xED\xA0\x80\"\n"}) {
+    for (const char* text : {"url = '\xC3'", "url = \"\xC3\"", "# \xFF\nurl = \"x\"",
+                             "url = \"nats://h\"\npassword = \"pw\xED\xA0\x80\"\n"}) {
         INFO(text);
         try {
             parse_context_toml(text, "bad.toml");

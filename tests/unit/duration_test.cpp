@@ -36,7 +36,7 @@ TEST_CASE("durations too long for a double or for 64 bits are usage errors, not 
           "[duration]") {
     // std::stod threw std::out_of_range for these; 2^63 ns wrapped to a negative duration.
     const std::string huge = std::string(400, '9') + "s";
-    for (const std::string bad : {huge, std::string("9223372036854775808ns"),
+    for (const std::string& bad : {huge, std::string("9223372036854775808ns"),
                                   std::string("9223372036854775807ns"), std::string("106752d")}) {
         INFO(bad);
         CHECK_THROWS_AS(parse_duration(bad, "--timeout"), UsageError);
