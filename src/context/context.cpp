@@ -1,5 +1,6 @@
 #include <natty/context/context.hpp>
 #include <natty/error.hpp>
+#include <natty/util/printable.hpp>
 
 #include <toml.hpp>
 
@@ -154,21 +155,36 @@ private:
     int m_dots = 0;
 };
 
-// Throws the ConfigError for a file that nests too deeply, naming its line and column.
-void check_nesting(std::string_view text, const std::string& filename) {
-    const auto offset = NestingScanner(text).find_too_deep();
-    if (!offset) {
-        return;
-    }
-    const std::string_view before = text.substr(0, *offset);
+// Throws the ConfigError for a file that toml11 must not see, naming the line and column of
+// `offset` and why.
+[[noreturn]] void refuse_at(std::string_view text,
+                            std::size_t offset,
+                            const std::string& filename,
+                            const std::string& why) {
+    const std::string_view before = text.substr(0, offset);
     const auto line = std::count(before.begin(), before.end(), '\n') + 1;
     const auto line_start = before.rfind('\n');
-    const auto column = *offset - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
-    throw ConfigError(filename + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                          ": nested deeper than " + std::to_string(k_max_nesting) +
-                          " levels, not a context file",
+    const auto column = offset - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+    throw ConfigError(filename + ":" + std::to_string(line) + ":" + std::to_string(column) + ": "
+                          + why,
                       "fix the file with `natty context edit` or remove it with "
                       "`natty context rm`");
+}
+
+// Refuses text toml11 would mishandle: nesting deeper than k_max_nesting, and invalid UTF-8,
+// which TOML does not allow and on which toml11 3.7 reads past the end of its buffer (a
+// truncated multi-byte character at the end of a string).
+void check_before_parsing(std::string_view text, const std::string& filename) {
+    if (const auto bad = invalid_utf8_offset(text); bad != std::string_view::npos) {
+        refuse_at(text, bad, filename, "not valid UTF-8, not a context file");
+    }
+    if (const auto offset = NestingScanner(text).find_too_deep()) {
+        refuse_at(text,
+                  *offset,
+                  filename,
+                  "nested deeper than " + std::to_string(k_max_nesting)
+                      + " levels, not a context file");
+    }
 }
 
 } // namespace
@@ -196,7 +212,7 @@ std::string to_toml(const ContextData& data) {
 }
 
 ContextData parse_context_toml(std::string_view text, const std::string& filename) {
-    check_nesting(text, filename);
+    check_before_parsing(text, filename);
     toml::value root;
     try {
         std::istringstream stream{std::string(text)};

@@ -2,9 +2,8 @@
 
 #include <natty/context/connect.hpp>
 #include <natty/net/probe.hpp>
+#include <natty/net/protocol.hpp>
 #include <natty/util/redact.hpp>
-
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -107,9 +106,8 @@ void explain_tls(const nats::ConnectError& failure, const Settings& settings,
     const auto& v = settings.values;
     // A server with `verify: true` closes the connection right after a TLS 1.3 handshake
     // without a client certificate; nats.c then says "Expected 'PONG', got ''".
-    const auto info = nlohmann::json::parse(probe.server_info, nullptr, false);
-    if (probe.tls_attempted && probe.verified && v.cert.empty() && info.is_object()
-        && info.value("tls_verify", false)) {
+    if (probe.tls_attempted && probe.verified && v.cert.empty()
+        && net::info_flag(probe.server_info, "tls_verify")) {
         throw Error(ExitCode::tls,
                     "TLS failure with " + target.text
                         + ": the server requires a client certificate (tls_verify) and none "

@@ -1,4 +1,5 @@
 #include <natty/net/probe.hpp>
+#include <natty/net/protocol.hpp>
 #include <natty/net/socket.hpp>
 #include <natty/util/time.hpp>
 
@@ -119,7 +120,7 @@ bool read_info_line(int fd, Deadline& deadline, std::string& line, std::string& 
             return false;
         }
         line.append(buf, static_cast<std::size_t>(n));
-        if (line.size() > 65536) {
+        if (line.size() > k_max_protocol_line) {
             error = "the server sent an oversized first line: not a NATS server?";
             return false;
         }
@@ -402,6 +403,12 @@ bool receive_line(int fd,
         }
         if (n > 0) {
             buffer.append(chunk, static_cast<std::size_t>(n));
+            // Without a bound, a peer streaming bytes without a CRLF kept this loop reading
+            // (the deadline is checked only while waiting) and growing the buffer for ever.
+            if (buffer.size() > k_max_protocol_line && buffer.find("\r\n") == std::string::npos) {
+                error = "the server sent an oversized protocol line: not a NATS server?";
+                return false;
+            }
             continue;
         }
         if (!wait_ready(fd, wait_for, deadline)) {
@@ -460,11 +467,9 @@ void protocol_handshake(
             result.handshake_done = true;
             return;
         }
-        if (line.rfind("-ERR", 0) == 0) {
-            std::string reason = line.size() > 5 ? line.substr(5) : std::string("-ERR");
-            reason.erase(std::remove(reason.begin(), reason.end(), '\''), reason.end());
+        if (is_err_line(line)) {
             result.failed_at = ProbeStage::handshake;
-            result.error = "the server rejected CONNECT: " + reason;
+            result.error = "the server rejected CONNECT: " + err_reason(line);
             return;
         }
         if (line == "PING" && !send_all(fd, ssl, "PONG\r\n", deadline, error)) {
@@ -527,17 +532,15 @@ void run_probe(const ServerUrl& url,
         return;
     }
     result.info_time = Clock::now() - start;
-    if (line.rfind("INFO ", 0) != 0) {
+    auto json = info_json(line);
+    if (!json) {
         result.failed_at = ProbeStage::info;
         result.error = "the server did not start with INFO: not a NATS server?";
         return;
     }
-    result.server_info = line.substr(5);
-    const auto info = nlohmann::json::parse(result.server_info, nullptr, false);
-    if (info.is_object()) {
-        result.tls_required = info.value("tls_required", false);
-        result.tls_available = info.value("tls_available", false);
-    }
+    result.server_info = std::move(*json);
+    result.tls_required = info_flag(result.server_info, "tls_required");
+    result.tls_available = info_flag(result.server_info, "tls_available");
     TlsSession session;
     if (result.tls_required || (options.force_tls && result.tls_available)) {
         session = tls_handshake(sock.fd(), url, options, deadline, result);

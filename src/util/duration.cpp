@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 
 namespace natty {
@@ -61,9 +62,13 @@ Duration parse_duration(std::string_view text, std::string_view what) {
         if (unit == nullptr) {
             bad_duration(text, what);
         }
-        total += std::stod(number) * unit->nanos;
+        // strtod, unlike std::stod, does not throw when the number is out of a double's range:
+        // it gives HUGE_VAL, refused below, or a value that underflows to 0.
+        total += std::strtod(number.c_str(), nullptr) * unit->nanos;
     }
-    if (!std::isfinite(total) || total > static_cast<double>(std::numeric_limits<std::int64_t>::max())) {
+    // 2^63 itself, the double nearest INT64_MAX, does not fit either.
+    constexpr auto k_limit = static_cast<double>(std::numeric_limits<std::int64_t>::max());
+    if (!std::isfinite(total) || total >= k_limit) {
         bad_duration(text, what);
     }
     return Duration(static_cast<std::int64_t>(std::llround(total)));

@@ -56,6 +56,18 @@ void append_escape(std::string& out, unsigned code) {
 
 } // namespace
 
+std::size_t invalid_utf8_offset(std::string_view text) {
+    std::size_t offset = 0;
+    while (offset < text.size()) {
+        const std::size_t length = utf8_sequence_length(text.substr(offset));
+        if (length == 0) {
+            return offset;
+        }
+        offset += length;
+    }
+    return std::string_view::npos;
+}
+
 std::string printable(std::string_view text) {
     std::string out;
     out.reserve(text.size());

@@ -1,4 +1,5 @@
 #include <natty/error.hpp>
+#include <natty/util/printable.hpp>
 #include <natty/util/template.hpp>
 #include <natty/util/time.hpp>
 
@@ -66,7 +67,8 @@ Template::compile(std::string_view text, std::string_view what, TemplateFeatures
     t.m_source = std::string(text);
     const std::string where(what);
     auto fail = [&](const std::string& message, const std::string& hint) {
-        throw UsageError(message + " in " + where + " \"" + t.m_source + "\"",
+        // Printable: a NUL in the template would end what() early, a newline split the line.
+        throw UsageError(printable(message + " in " + where + " \"" + t.m_source + "\""),
                          hint.empty()
                              ? std::string(k_known) + (features.request ? " {{Request}}" : "")
                                    + (features.tokens ? " {{0}} {{1}}..." : "")

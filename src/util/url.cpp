@@ -89,6 +89,10 @@ ServerUrl parse_one(std::string_view raw) {
             static_cast<unsigned char>(c) < 0x20) {
             bad_url(raw, "the host contains a space or control character");
         }
+        if (c == '[' || c == ']') {
+            // "[[::1]" would be host "[::1", written back as an unterminated address.
+            bad_url(raw, "the host contains a bracket; write an IPv6 address as [::1]");
+        }
     }
     if (!port_text.empty() || (rest.size() > 0 && rest.back() == ':')) {
         int port = 0;
@@ -108,7 +112,12 @@ ServerUrl parse_one(std::string_view raw) {
 std::string ServerUrl::str() const {
     std::string out = scheme + "://";
     if (has_userinfo) {
-        out += user.empty() ? password : user + ":" + password;
+        // A token with a ':' keeps a leading ':', or it would read back as user:password.
+        if (user.empty()) {
+            out += password.find(':') == std::string::npos ? password : ":" + password;
+        } else {
+            out += user + ":" + password;
+        }
         out += "@";
     }
     out += host.find(':') != std::string::npos ? "[" + host + "]" : host;

@@ -189,6 +189,36 @@ TEST_CASE("the probe sends a CONNECT with invalid UTF-8 credentials as valid JSO
     CHECK(connect.at("name") == "n\xef\xbf\xbd");
 }
 
+TEST_CASE("INFO flags that are not JSON booleans are false, not an exception", "[hostile]") {
+    // nlohmann's value("tls_required", false) threw type_error out of probe() for these.
+    HostileServer server(
+        "INFO {\"server_id\":\"x\",\"proto\":1,\"tls_required\":\"yes\",\"tls_available\":1}"
+        "\r\n",
+        true);
+    natty::net::ProbeOptions options;
+    options.timeout = std::chrono::seconds(5);
+    options.protocol_handshake = true;
+    const auto result = natty::net::probe(natty::parse_server_list(server.url()).front(), options);
+    INFO(result.error);
+    CHECK_FALSE(result.tls_required);
+    CHECK_FALSE(result.tls_available);
+    CHECK(result.handshake_done);
+}
+
+TEST_CASE("a handshake answer without a line end is refused once it is too long", "[hostile]") {
+    // The probe read such an answer into memory for as long as the server kept sending.
+    HostileServer server("INFO {\"server_id\":\"x\",\"proto\":1}\r\n"
+                         + std::string(1 << 20, 'x'));
+    natty::net::ProbeOptions options;
+    options.timeout = std::chrono::seconds(5);
+    options.protocol_handshake = true;
+    const auto result = natty::net::probe(natty::parse_server_list(server.url()).front(), options);
+    INFO(result.error);
+    CHECK(result.failed_at == natty::net::ProbeStage::handshake);
+    CHECK(result.error.find("oversized protocol line") != std::string::npos);
+    CHECK_FALSE(result.timed_out);
+}
+
 TEST_CASE("a server that announces TLS and never completes the handshake fails within --timeout",
           "[hostile][tls]") {
     // nats.c 3.4 runs the TLS handshake on a blocking socket without a timeout: before natty

@@ -1,4 +1,5 @@
 #include <natty/context/context.hpp>
+#include <natty/context/go_context.hpp>
 #include <natty/context/settings.hpp>
 #include <natty/context/store.hpp>
 #include <natty/error.hpp>
@@ -93,6 +94,43 @@ TEST_CASE("corrupt context TOML names file, line and column but not the secret",
     CHECK_THROWS_AS(parse_context_toml("url = 5\n", "x.toml"), ConfigError);
     CHECK_THROWS_AS(parse_context_toml(std::string("\x00\xff\xfe garbage", 12), "x.toml"),
                     ConfigError);
+}
+
+TEST_CASE("a Go CLI context imports whatever types its fields have", "[context]") {
+    // value("tls_first", false) threw type_error for a string, ending the whole import.
+    const auto odd = natty::import_go_context(
+        R"({"url":"nats://h","tls_first":"yes","user":5,"password":null})", "odd");
+    REQUIRE(odd);
+    CHECK(odd->data.url == "nats://h");
+    CHECK(odd->data.user.empty());
+    CHECK(odd->warnings.empty());
+    const auto first = natty::import_go_context(R"({"tls_first":true})", "first");
+    REQUIRE(first);
+    REQUIRE(first->warnings.size() == 1);
+    CHECK(first->warnings.front().find("tls_first") != std::string::npos);
+    CHECK_FALSE(natty::import_go_context("[1]", "list"));
+    CHECK_FALSE(natty::import_go_context("{\"url\":", "cut"));
+}
+
+TEST_CASE("a context file that is not valid UTF-8 is refused before toml11 reads it",
+          "[context][hostile]") {
+    // toml11 3.7 read past the end of its buffer on a truncated character ending a string.
+    for (const char* text : {"url = '\xC3'", "url = \"\xC3\"", "# \xFF\nurl = \"x\"",
+                             "url = \"nats://h\"\npassword = \"pw\xED\xA0\x80\"\n"}) {
+        INFO(text);
+        try {
+            parse_context_toml(text, "bad.toml");
+            FAIL("accepted");
+        } catch (const ConfigError& e) {
+            const std::string msg = e.what();
+            CHECK(msg.rfind("bad.toml:", 0) == 0);
+            CHECK(msg.find("not valid UTF-8") != std::string::npos);
+            CHECK(msg.find("pw") == std::string::npos);
+        }
+    }
+    CHECK(parse_context_toml("description = \"caf\xC3\xA9 \xF0\x9F\x98\x80\"\n", "ok.toml")
+              .description
+          == "caf\xC3\xA9 \xF0\x9F\x98\x80");
 }
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+using natty::invalid_utf8_offset;
 using natty::printable;
 
 TEST_CASE("printable passes plain and valid UTF-8 text through") {
@@ -27,4 +28,12 @@ TEST_CASE("printable replaces each byte of invalid UTF-8") {
     CHECK(printable("\xED\xA0\x80") == fffd + fffd + fffd);   // surrogate U+D800
     CHECK(printable("\xF4\x90\x80\x80") == fffd + fffd + fffd + fffd); // beyond U+10FFFF
     CHECK(printable("\xE2\x9C") == fffd + fffd);              // truncated
+}
+
+TEST_CASE("invalid_utf8_offset finds the first byte that is not valid UTF-8") {
+    CHECK(invalid_utf8_offset("") == std::string_view::npos);
+    CHECK(invalid_utf8_offset("über 😀") == std::string_view::npos);
+    CHECK(invalid_utf8_offset("ab\xC3") == 2);           // truncated at the end
+    CHECK(invalid_utf8_offset("\xC3\xA9x\x80") == 3);   // stray continuation
+    CHECK(invalid_utf8_offset("a\xED\xA0\x80") == 1);   // surrogate
 }

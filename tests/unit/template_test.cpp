@@ -79,6 +79,13 @@ TEST_CASE("unknown or malformed templates are usage errors naming them") {
     }
 }
 
+TEST_CASE("a template error is one printable line whatever the template holds") {
+    // A NUL ended what() before " in body".
+    CHECK_THROWS_WITH(
+        Template::compile(std::string("{{Bad\0x}}\n", 10), "body"),
+        Catch::Contains("unknown template {{Bad\\x00x}} in body \"{{Bad\\x00x}}\\n\""));
+}
+
 TEST_CASE("Request and subject tokens only where enabled") {
     CHECK_THROWS_AS(Template::compile("{{Request}}", "body"), UsageError);
     CHECK_THROWS_AS(Template::compile("{{1}}", "body"), UsageError);

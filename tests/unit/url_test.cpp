@@ -21,9 +21,23 @@ TEST_CASE("server lists parse with defaults for scheme and port", "[url]") {
     CHECK_FALSE(urls[0].host_is_ip());
 }
 
+TEST_CASE("a URL's str() parses back to the same URL", "[url]") {
+    // A token with a ':' ("nats://:a:b@h") was written as "a:b@h", user a and password b.
+    for (const char* text : {"nats://:a:b@h", "nats://tok@h:1", "tls://u:p:w@[::1]:2", "::@g/"}) {
+        INFO(text);
+        const auto url = parse_server_list(text).front();
+        const auto again = parse_server_list(url.str()).front();
+        CHECK(again.user == url.user);
+        CHECK(again.password == url.password);
+        CHECK(again.host == url.host);
+        CHECK(again.port == url.port);
+    }
+}
+
 TEST_CASE("bad server URLs are usage errors that do not echo credentials", "[url]") {
     for (const char* bad : {"", "http://x", "nats://", "nats://h:0", "nats://h:99999", "h:abc",
-                            "nats://u:s3cret@h:99999", "::1:4222", "nats://h/path"}) {
+                            "nats://u:s3cret@h:99999", "::1:4222", "nats://h/path", "[[2]", "[a]]:1",
+                            "h]:1"}) {
         INFO(bad);
         try {
             parse_server_list(bad);

@@ -2,6 +2,7 @@
 
 #include <natty/commands/runtime.hpp>
 #include <natty/nats/stream_info.hpp>
+#include <natty/util/kv_names.hpp>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -70,16 +71,6 @@ void run_kv_revert(const KvKeyOptions& options, Runtime& runtime);
 void run_kv_keys(const KvKeyOptions& options, Runtime& runtime);
 void run_kv_watch(const KvWatchOptions& options, Runtime& runtime);
 
-// Why `key` is not a valid KV key (ADR-8: [-/_=.a-zA-Z0-9]+, no leading, trailing or double
-// dot), or "" when it is valid. Backslash is rejected although nats.c accepts it (Go interop).
-std::string kv_key_problem(std::string_view key);
-// Like kv_key_problem but for watch/keys filters, which may use `*` and `>` tokens.
-std::string kv_filter_problem(std::string_view filter);
-// Why `name` is not a valid bucket name ([a-zA-Z0-9_-]+), or "".
-std::string kv_bucket_problem(std::string_view name);
-// "1024", "1KB", "1MiB", "1.5GB"...: K/M/G/T with or without B or iB are powers of 1024, as in
-// the Go CLI; "-1" or "unlimited" gives -1. Throws UsageError naming `what`.
-std::int64_t parse_size(std::string_view text, std::string_view what);
 // A value for a one-line view: text as is (cut to `max` characters with "..."), anything with
 // control characters or invalid UTF-8 as "base64:<data>", the empty value as "" .
 std::string render_value_inline(std::string_view value, std::size_t max);

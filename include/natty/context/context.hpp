@@ -47,7 +47,8 @@ std::string to_toml(const ContextData& data);
 // Parses TOML text. Errors name the file, line and column but never echo the file's content.
 // Unknown keys and non-string values are errors too, with their position. Text nesting arrays,
 // tables or dotted keys more than 64 levels deep is refused before toml11, which recurses per
-// level, sees it. Every failure is a ConfigError (exit 3).
+// level, sees it, and so is text that is not valid UTF-8. Every failure is a ConfigError
+// (exit 3).
 ContextData parse_context_toml(std::string_view text, const std::string& filename);
 
 // Validates a context name: 1-64 characters of [A-Za-z0-9_.-], no leading dot, no "..".
