@@ -152,7 +152,7 @@ TEST_CASE(
     CHECK(seen == expected);
 }
 
-TEST_CASE("50 000 keys are listed completely by kv keys, keys --json and ls",
+TEST_CASE("50 000 keys are listed completely by kv keys, keys --json and ls, and `| head` ends it",
           "[faults][kv][volume]") {
     TempDir dir;
     Sandbox sandbox;
@@ -172,6 +172,15 @@ TEST_CASE("50 000 keys are listed completely by kv keys, keys --json and ls",
     const auto listed = json::parse(ok(sandbox, url, {"kv", "ls", "--json"}));
     REQUIRE(listed.size() == 1);
     CHECK(listed[0]["values"] == 50000);
+    // A reader that leaves early (I04): the listing fails a flush long before its last key,
+    // and that is still a quiet exit 0.
+    const std::string cmd = "set -o pipefail; '" + natty_bin() + "' --no-context -s " + url
+                            + " kv keys MANY | head -1";
+    const auto head = run({"/bin/bash", "-c", cmd}, RunOptions{.env = sandbox.env()});
+    INFO(head.err);
+    CHECK(head.exit_code == 0);
+    CHECK(lines_of(head.out).size() == 1);
+    CHECK(head.err.empty());
 }
 
 TEST_CASE("a value past its bucket's TTL is not found", "[faults][kv]") {
