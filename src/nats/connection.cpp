@@ -116,6 +116,14 @@ void on_reconnected(natsConnection* nc, void* closure) {
     state->emit("natty: reconnected to " + url);
 }
 
+// The server announced it is shutting down gracefully (lame duck mode): clients are moved
+// off it over the next seconds, so a reconnect is coming, not a failure.
+void on_lame_duck(natsConnection* nc, void* closure) {
+    auto* state = static_cast<Connection::State*>(closure);
+    state->emit("natty: server " + connected_url_of(nc, *state)
+                + " entering lame duck mode; natty will move to another server");
+}
+
 // nats.c 3.4 creates its SSL_CTX with SSL_CTX_set_default_verify_paths(), which parses the
 // whole system CA bundle (about 140 certificates, ~30 ms of CPU: most of a TLS command's run)
 // before the CA file natty was given is added. While nats.c creates the context, OpenSSL's
@@ -339,6 +347,7 @@ void set_callbacks(natsOptions* o, Connection::State* state) {
     check(natsOptions_SetDisconnectedCB(o, on_disconnected, state), "set disconnect handler");
     check(natsOptions_SetReconnectedCB(o, on_reconnected, state), "set reconnect handler");
     check(natsOptions_SetClosedCB(o, on_closed, state), "set close handler");
+    check(natsOptions_SetLameDuckModeCB(o, on_lame_duck, state), "set lame duck handler");
 }
 
 // nats.c 3.4 pastes the user and password of a URL's userinfo (split, as it does, at the last

@@ -140,6 +140,8 @@ TEST_CASE(
     const std::string last = cluster->node(3 - current).url();
     REQUIRE(::kill(cluster->node(current).pid(), SIGUSR2) == 0);
     REQUIRE(sub->wait_for_output("reconnected to " + last, 20s, true));
+    CHECK(contains(sub->err(),
+                   "server " + cluster->node(current).url() + " entering lame duck mode"));
     publish_until_seen(sandbox, last, "evt", "ducked", *sub);
 
     sub->signal(SIGINT);
