@@ -391,6 +391,42 @@ void run_context_validate(const ContextValidateOptions& options, Runtime& runtim
     }
 }
 
+namespace {
+
+// copy, edit, validate and import: the subcommands that make or check contexts from others.
+void setup_context_changes(CLI::App& ctx, Runtime& runtime) {
+    auto copy_opts = std::make_shared<ContextCopyOptions>();
+    auto* copy = ctx.add_subcommand("copy", "Copy a context, applying any connection flags");
+    copy->alias("cp");
+    copy->add_option("source", copy_opts->source, "Existing context")->required();
+    copy->add_option("destination", copy_opts->destination, "New context name")->required();
+    copy->add_option("--description", runtime.flags().values.description, "Description");
+    copy->add_flag("--select", copy_opts->select, "Select the new context");
+    copy->callback([copy_opts, &runtime] { run_context_copy(*copy_opts, runtime); });
+
+    auto edit_name = std::make_shared<std::string>();
+    auto* edit = ctx.add_subcommand(
+        "edit", "Edit a context in $EDITOR; the result is validated before it is saved");
+    edit->add_option("name", *edit_name, "Context name")->required();
+    edit->callback([edit_name, &runtime] { run_context_edit(*edit_name, runtime); });
+
+    auto validate_opts = std::make_shared<ContextValidateOptions>();
+    auto* validate = ctx.add_subcommand("validate", "Check one or all contexts");
+    validate->add_option("name", validate_opts->name, "Context name (default: all)");
+    validate->add_flag("--connect", validate_opts->connect, "Also connect with each");
+    validate->callback([validate_opts, &runtime] { run_context_validate(*validate_opts, runtime); });
+
+    auto import_opts = std::make_shared<ContextImportOptions>();
+    auto* import = ctx.add_subcommand(
+        "import", "Import the Go nats CLI's contexts (~/.config/nats/context/*.json)");
+    import->add_option("names", import_opts->names, "Only these contexts");
+    import->add_option("--from", import_opts->from, "Directory of *.json contexts");
+    import->add_flag("-f,--force", import_opts->force, "Overwrite natty contexts of the same name");
+    import->callback([import_opts, &runtime] { run_context_import(*import_opts, runtime); });
+}
+
+} // namespace
+
 void setup_context(CLI::App& app, Runtime& runtime) {
     auto* ctx = app.add_subcommand("context", "Manage saved connection contexts");
     ctx->alias("ctx");
@@ -444,34 +480,7 @@ void setup_context(CLI::App& app, Runtime& runtime) {
     rm->add_flag("-f,--force", rm_opts->force, "Remove even the selected context");
     rm->callback([rm_opts, &runtime] { run_context_remove(*rm_opts, runtime); });
 
-    auto copy_opts = std::make_shared<ContextCopyOptions>();
-    auto* copy = ctx->add_subcommand("copy", "Copy a context, applying any connection flags");
-    copy->alias("cp");
-    copy->add_option("source", copy_opts->source, "Existing context")->required();
-    copy->add_option("destination", copy_opts->destination, "New context name")->required();
-    copy->add_option("--description", runtime.flags().values.description, "Description");
-    copy->add_flag("--select", copy_opts->select, "Select the new context");
-    copy->callback([copy_opts, &runtime] { run_context_copy(*copy_opts, runtime); });
-
-    auto edit_name = std::make_shared<std::string>();
-    auto* edit = ctx->add_subcommand(
-        "edit", "Edit a context in $EDITOR; the result is validated before it is saved");
-    edit->add_option("name", *edit_name, "Context name")->required();
-    edit->callback([edit_name, &runtime] { run_context_edit(*edit_name, runtime); });
-
-    auto validate_opts = std::make_shared<ContextValidateOptions>();
-    auto* validate = ctx->add_subcommand("validate", "Check one or all contexts");
-    validate->add_option("name", validate_opts->name, "Context name (default: all)");
-    validate->add_flag("--connect", validate_opts->connect, "Also connect with each");
-    validate->callback([validate_opts, &runtime] { run_context_validate(*validate_opts, runtime); });
-
-    auto import_opts = std::make_shared<ContextImportOptions>();
-    auto* import = ctx->add_subcommand(
-        "import", "Import the Go nats CLI's contexts (~/.config/nats/context/*.json)");
-    import->add_option("names", import_opts->names, "Only these contexts");
-    import->add_option("--from", import_opts->from, "Directory of *.json contexts");
-    import->add_flag("-f,--force", import_opts->force, "Overwrite natty contexts of the same name");
-    import->callback([import_opts, &runtime] { run_context_import(*import_opts, runtime); });
+    setup_context_changes(*ctx, runtime);
 }
 
 } // namespace natty

@@ -229,22 +229,16 @@ struct TlsSession {
     SslPtr ssl;
 };
 
-// Runs the TLS handshake on an established socket and fills the TLS fields of `result`.
-TlsSession tls_handshake(int fd,
-                         const ServerUrl& url,
-                         const ProbeOptions& options,
-                         Deadline& deadline,
-                         ProbeResult& result) {
-    result.tls_attempted = true;
-    TlsSession session;
-    ERR_clear_error();
+// The client context for the probe's handshake: TLS 1.2 or later, the CA (or the system's),
+// the client certificate. Null, with the failure in `result`, when the CA cannot be loaded.
+SslCtxPtr tls_context(const ProbeOptions& options, ProbeResult& result) {
     SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
     SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
     if (!options.ca_file.empty()) {
         if (SSL_CTX_load_verify_locations(ctx.get(), options.ca_file.c_str(), nullptr) != 1) {
             result.failed_at = ProbeStage::tls;
             result.error = "cannot load CA file " + options.ca_file + ": " + ssl_error_text();
-            return session;
+            return nullptr;
         }
     } else {
         SSL_CTX_set_default_verify_paths(ctx.get());
@@ -255,6 +249,42 @@ TlsSession tls_handshake(int fd,
     }
     // Verification failures are read back after the handshake so the chain can be shown.
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
+    return ctx;
+}
+
+// After a handshake: the TLS version, whether the chain verified (and why not), the chain.
+void record_verification(SSL* ssl, ProbeResult& result) {
+    result.tls_version = SSL_get_version(ssl);
+    const long verify = SSL_get_verify_result(ssl);
+    result.verified = verify == X509_V_OK;
+    if (!result.verified) {
+        result.verify_error = X509_verify_cert_error_string(verify);
+    }
+    // The chain as verified (up to the trusted CA) when it verifies, else as presented.
+    STACK_OF(X509)* chain = result.verified ? SSL_get0_verified_chain(ssl) : nullptr;
+    if (chain == nullptr) {
+        chain = SSL_get_peer_cert_chain(ssl);
+    }
+    if (chain != nullptr) {
+        for (int i = 0; i < sk_X509_num(chain); ++i) {
+            result.chain.push_back(describe(sk_X509_value(chain, i)));
+        }
+    }
+}
+
+// Runs the TLS handshake on an established socket and fills the TLS fields of `result`.
+TlsSession tls_handshake(int fd,
+                         const ServerUrl& url,
+                         const ProbeOptions& options,
+                         Deadline& deadline,
+                         ProbeResult& result) {
+    result.tls_attempted = true;
+    TlsSession session;
+    ERR_clear_error();
+    SslCtxPtr ctx = tls_context(options, result);
+    if (!ctx) {
+        return session;
+    }
     SslPtr ssl(SSL_new(ctx.get()));
     SSL_set_fd(ssl.get(), fd);
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl.get());
@@ -295,22 +325,7 @@ TlsSession tls_handshake(int fd,
         }
     }
     result.tls_time = Clock::now() - start;
-    result.tls_version = SSL_get_version(ssl.get());
-    const long verify = SSL_get_verify_result(ssl.get());
-    result.verified = verify == X509_V_OK;
-    if (!result.verified) {
-        result.verify_error = X509_verify_cert_error_string(verify);
-    }
-    // The chain as verified (up to the trusted CA) when it verifies, else as presented.
-    STACK_OF(X509)* chain = result.verified ? SSL_get0_verified_chain(ssl.get()) : nullptr;
-    if (chain == nullptr) {
-        chain = SSL_get_peer_cert_chain(ssl.get());
-    }
-    if (chain != nullptr) {
-        for (int i = 0; i < sk_X509_num(chain); ++i) {
-            result.chain.push_back(describe(sk_X509_value(chain, i)));
-        }
-    }
+    record_verification(ssl.get(), result);
     session.ctx = std::move(ctx);
     session.ssl = std::move(ssl);
     return session;

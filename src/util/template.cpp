@@ -13,6 +13,11 @@ namespace {
 constexpr std::string_view k_alphanumeric =
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 constexpr std::uint64_t k_max_random_length = 1024 * 1024;
+// All {{Random}} actions of one template together: the largest payload a server accepts, so a
+// template can never render more than could be sent.
+constexpr std::uint64_t k_max_random_total = 64 * 1024 * 1024;
+// How much of a template an error message quotes (a whole stdin body would flood the terminal).
+constexpr std::size_t k_quoted_length = 64;
 
 const char* k_known = "known: {{Count}} {{Cnt}} {{TimeStamp}} {{Unix}} {{UnixNano}} {{Time}} "
                       "{{ID}} {{Random MIN MAX}}";
@@ -61,14 +66,65 @@ Template Template::literal(std::string_view text) {
     return t;
 }
 
+Template::Part
+Template::compile_action(std::string_view action, TemplateFeatures features, const Fail& fail) {
+    const auto words = split_words(action);
+    if (words.empty()) {
+        fail("empty template action '{{}}'", "");
+    }
+    std::string_view name = words.front();
+    if (name.size() > 1 && name.front() == '.') {
+        name.remove_prefix(1);
+    }
+    Part part;
+    const std::string shown = "{{" + std::string(action) + "}}";
+    std::uint64_t index = 0;
+    if (name == "Count" || name == "Cnt") {
+        part.kind = Kind::count;
+    } else if (name == "TimeStamp") {
+        part.kind = Kind::timestamp;
+    } else if (name == "Unix") {
+        part.kind = Kind::unix_seconds;
+    } else if (name == "UnixNano") {
+        part.kind = Kind::unix_nanos;
+    } else if (name == "Time") {
+        part.kind = Kind::kitchen;
+    } else if (name == "ID") {
+        part.kind = Kind::id;
+    } else if (name == "Random") {
+        part.kind = Kind::random;
+        if (words.size() != 3 || !parse_uint(words[1], part.a) || !parse_uint(words[2], part.b)
+            || part.a > part.b || part.b > k_max_random_length) {
+            fail("bad template " + shown,
+                 "write {{Random MIN MAX}} with 0 <= MIN <= MAX <= 1048576, e.g. {{Random 10 20}}");
+        }
+    } else if (name == "Request" && features.request) {
+        part.kind = Kind::request;
+    } else if (features.tokens && parse_uint(name, index)) {
+        part.kind = Kind::token;
+        part.a = index;
+    } else {
+        fail("unknown template " + shown, "");
+    }
+    if (part.kind != Kind::random && words.size() != 1) {
+        fail("template " + shown + " takes no arguments", "");
+    }
+    return part;
+}
+
 Template
 Template::compile(std::string_view text, std::string_view what, TemplateFeatures features) {
     Template t;
     t.m_source = std::string(text);
     const std::string where(what);
-    auto fail = [&](const std::string& message, const std::string& hint) {
+    const Fail fail = [&](const std::string& message, const std::string& hint) {
         // Printable: a NUL in the template would end what() early, a newline split the line.
-        throw UsageError(printable(message + " in " + where + " \"" + t.m_source + "\""),
+        // A long template (a whole stdin body) is quoted only as far as k_quoted_length.
+        std::string quoted = t.m_source.substr(0, k_quoted_length);
+        if (t.m_source.size() > k_quoted_length) {
+            quoted += "...";
+        }
+        throw UsageError(printable(message + " in " + where + " \"" + quoted + "\""),
                          hint.empty()
                              ? std::string(k_known) + (features.request ? " {{Request}}" : "")
                                    + (features.tokens ? " {{0}} {{1}}..." : "")
@@ -77,6 +133,7 @@ Template::compile(std::string_view text, std::string_view what, TemplateFeatures
     };
     std::size_t pos = 0;
     std::string pending;
+    std::uint64_t random_total = 0;
     while (pos < text.size()) {
         const std::size_t open = text.find("{{", pos);
         if (open == std::string_view::npos) {
@@ -88,48 +145,10 @@ Template::compile(std::string_view text, std::string_view what, TemplateFeatures
         if (close == std::string_view::npos) {
             fail("unclosed template action '{{' at offset " + std::to_string(open), "");
         }
-        const std::string_view action = text.substr(open + 2, close - open - 2);
-        auto words = split_words(action);
-        if (words.empty()) {
-            fail("empty template action '{{}}'", "");
-        }
-        std::string_view name = words.front();
-        if (name.size() > 1 && name.front() == '.') {
-            name.remove_prefix(1);
-        }
-        Part part;
-        const std::string shown = "{{" + std::string(action) + "}}";
-        std::uint64_t index = 0;
-        if (name == "Count" || name == "Cnt") {
-            part.kind = Kind::count;
-        } else if (name == "TimeStamp") {
-            part.kind = Kind::timestamp;
-        } else if (name == "Unix") {
-            part.kind = Kind::unix_seconds;
-        } else if (name == "UnixNano") {
-            part.kind = Kind::unix_nanos;
-        } else if (name == "Time") {
-            part.kind = Kind::kitchen;
-        } else if (name == "ID") {
-            part.kind = Kind::id;
-        } else if (name == "Random") {
-            part.kind = Kind::random;
-            if (words.size() != 3 || !parse_uint(words[1], part.a) || !parse_uint(words[2], part.b)
-                || part.a > part.b || part.b > k_max_random_length) {
-                fail("bad template " + shown,
-                     "write {{Random MIN MAX}} with 0 <= MIN <= MAX <= 1048576, e.g. "
-                     "{{Random 10 20}}");
-            }
-        } else if (name == "Request" && features.request) {
-            part.kind = Kind::request;
-        } else if (features.tokens && parse_uint(name, index)) {
-            part.kind = Kind::token;
-            part.a = index;
-        } else {
-            fail("unknown template " + shown, "");
-        }
-        if (part.kind != Kind::random && words.size() != 1) {
-            fail("template " + shown + " takes no arguments", "");
+        Part part = compile_action(text.substr(open + 2, close - open - 2), features, fail);
+        if (part.kind == Kind::random && (random_total += part.b) > k_max_random_total) {
+            fail("{{Random}} actions that together render more than 64 MiB",
+                 "use fewer or shorter {{Random MIN MAX}} actions");
         }
         if (!pending.empty()) {
             t.m_parts.push_back(Part{Kind::literal, std::move(pending)});

@@ -24,39 +24,8 @@ std::string_view trim(std::string_view s) {
                      "use nats://host:port or tls://host:port, comma-separated for several");
 }
 
-ServerUrl parse_one(std::string_view raw) {
-    ServerUrl url;
-    std::string_view rest = raw;
-    const auto scheme_end = rest.find("://");
-    if (scheme_end != std::string_view::npos) {
-        url.scheme = std::string(rest.substr(0, scheme_end));
-        for (auto& c : url.scheme) {
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
-        rest.remove_prefix(scheme_end + 3);
-    } else {
-        url.scheme = "nats";
-    }
-    if (url.scheme != "nats" && url.scheme != "tls") {
-        bad_url(raw, "unsupported scheme \"" + url.scheme + "\" (use nats:// or tls://)");
-    }
-    if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
-        if (trim(rest.substr(slash)) != "/") {
-            bad_url(raw, "a server URL has no path");
-        }
-        rest = rest.substr(0, slash);
-    }
-    if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
-        url.has_userinfo = true;
-        std::string_view userinfo = rest.substr(0, at);
-        rest.remove_prefix(at + 1);
-        if (const auto colon = userinfo.find(':'); colon != std::string_view::npos) {
-            url.user = std::string(userinfo.substr(0, colon));
-            url.password = std::string(userinfo.substr(colon + 1));
-        } else {
-            url.password = std::string(userinfo);
-        }
-    }
+// The host and optional port after scheme and userinfo: "host", "host:port", "[v6]:port".
+void parse_host_and_port(std::string_view raw, std::string_view rest, ServerUrl& url) {
     std::string_view port_text;
     if (!rest.empty() && rest.front() == '[') {
         const auto close = rest.find(']');
@@ -104,6 +73,42 @@ ServerUrl parse_one(std::string_view raw) {
         }
         url.port = port;
     }
+}
+
+ServerUrl parse_one(std::string_view raw) {
+    ServerUrl url;
+    std::string_view rest = raw;
+    const auto scheme_end = rest.find("://");
+    if (scheme_end != std::string_view::npos) {
+        url.scheme = std::string(rest.substr(0, scheme_end));
+        for (auto& c : url.scheme) {
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        rest.remove_prefix(scheme_end + 3);
+    } else {
+        url.scheme = "nats";
+    }
+    if (url.scheme != "nats" && url.scheme != "tls") {
+        bad_url(raw, "unsupported scheme \"" + url.scheme + "\" (use nats:// or tls://)");
+    }
+    if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
+        if (trim(rest.substr(slash)) != "/") {
+            bad_url(raw, "a server URL has no path");
+        }
+        rest = rest.substr(0, slash);
+    }
+    if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+        url.has_userinfo = true;
+        std::string_view userinfo = rest.substr(0, at);
+        rest.remove_prefix(at + 1);
+        if (const auto colon = userinfo.find(':'); colon != std::string_view::npos) {
+            url.user = std::string(userinfo.substr(0, colon));
+            url.password = std::string(userinfo.substr(colon + 1));
+        } else {
+            url.password = std::string(userinfo);
+        }
+    }
+    parse_host_and_port(raw, rest, url);
     return url;
 }
 

@@ -86,6 +86,29 @@ TEST_CASE("a template error is one printable line whatever the template holds") 
         Catch::Contains("unknown template {{Bad\\x00x}} in body \"{{Bad\\x00x}}\\n\""));
 }
 
+TEST_CASE("an error quotes at most 64 bytes of a long template") {
+    const std::string body = "{{Bogus}}" + std::string(100000, 'x');
+    try {
+        Template::compile(body, "body from stdin");
+        FAIL("no error");
+    } catch (const UsageError& e) {
+        const std::string what = e.what();
+        CHECK_THAT(what, Catch::Contains("unknown template {{Bogus}} in body from stdin"));
+        CHECK_THAT(what, Catch::EndsWith(std::string(55, 'x') + "...\""));
+        CHECK(what.size() < 200);
+    }
+}
+
+TEST_CASE("{{Random}} actions cannot add up to more than a server could take") {
+    std::string many;
+    for (int i = 0; i < 64; ++i) {
+        many += "{{Random 0 1048576}}";
+    }
+    CHECK_NOTHROW(Template::compile(many, "body")); // 64 MiB exactly
+    CHECK_THROWS_WITH(Template::compile(many + "{{Random 0 1}}", "body"),
+                      Catch::Contains("{{Random}} actions that together render more than 64 MiB"));
+}
+
 TEST_CASE("Request and subject tokens only where enabled") {
     CHECK_THROWS_AS(Template::compile("{{Request}}", "body"), UsageError);
     CHECK_THROWS_AS(Template::compile("{{1}}", "body"), UsageError);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -57,6 +58,12 @@ private:
         std::uint64_t a = 0;
         std::uint64_t b = 0;
     };
+
+    // Reports a compile error (throws UsageError); `hint` "" means the list of known actions.
+    using Fail = std::function<void(const std::string& message, const std::string& hint)>;
+    // One {{action}}'s text (without the braces) as a part; `fail` for an unknown action or
+    // bad arguments.
+    static Part compile_action(std::string_view action, TemplateFeatures features, const Fail& fail);
 
     std::string m_source;
     std::vector<Part> m_parts;
