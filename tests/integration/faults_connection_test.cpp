@@ -264,3 +264,29 @@ TEST_CASE("a CA file that is not a certificate is refused before connecting",
     REQUIRE(sandbox.natty({"--no-context", "-s", server->url(), "pub", "x", "y"}).exit_code == 0);
     CHECK(natty_connections(*server) == 1);
 }
+
+TEST_CASE("server check connection completes with its perf data while another client floods",
+          "[faults][check]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({}, dir.path());
+    auto sink = sandbox.spawn_natty(with_server(*server, {"sub", "flood", "--raw"}));
+    REQUIRE(sink->wait_for_output("Subscribing", 10s, true));
+    // Far more than the test takes: the flood runs for the whole check.
+    auto flood = sandbox.spawn_natty(
+        with_server(*server, {"pub", "flood", "0123456789abcdef", "--count", "100000000", "-q"}));
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (nlohmann::json::parse(server->monitor("/varz").body).value("in_msgs", 0) < 100000) {
+        REQUIRE(std::chrono::steady_clock::now() < deadline);
+        std::this_thread::sleep_for(10ms);
+    }
+    const auto check = sandbox.natty(with_server(*server, {"server", "check", "connection"}));
+    INFO(check.out << check.err);
+    // OK, or WARNING/CRITICAL if the loaded machine is slow: a verdict with its measurements,
+    // never UNKNOWN or a hang.
+    CHECK((check.exit_code >= 0 && check.exit_code <= 2));
+    CHECK(contains(check.out, "connect_time="));
+    CHECK(contains(check.out, "rtt="));
+    CHECK(contains(check.out, "request_time="));
+    CHECK_FALSE(flood->exited()); // it really was flooding throughout
+}
