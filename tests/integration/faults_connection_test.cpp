@@ -27,13 +27,6 @@ constexpr int k_usage = 2;
 constexpr int k_denied = 5;
 constexpr int k_tls = 6;
 
-// Starts `natty ARGS sub ...` and waits until it has subscribed.
-std::unique_ptr<Child> start_sub(const Sandbox& sandbox, const std::vector<std::string>& args) {
-    auto child = sandbox.spawn_natty(args);
-    REQUIRE(child->wait_for_output("Subscribing", 10s, true));
-    return child;
-}
-
 // How often the server has logged a finished configuration reload.
 std::size_t reloads_logged(const NatsServer& server) {
     const std::string log = server.log();
@@ -96,7 +89,8 @@ TEST_CASE("sub carries on after its server was frozen with SIGSTOP and continued
     TempDir dir;
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
-    auto sub = start_sub(sandbox, with_server(*server, {"sub", "frozen", "--raw", "--count", "2"}));
+    auto sub =
+        sandbox.spawn_subscribed(with_server(*server, {"sub", "frozen", "--raw", "--count", "2"}));
     REQUIRE(sandbox.natty(with_server(*server, {"pub", "frozen", "before"})).exit_code == 0);
     REQUIRE(sub->wait_for_output("before", 10s));
     server->pause();
@@ -119,7 +113,7 @@ TEST_CASE("sub keeps reconnecting while its server is down, and SIGINT ends it a
     TempDir dir;
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
-    auto sub = start_sub(sandbox, with_server(*server, {"sub", "gone", "--raw"}));
+    auto sub = sandbox.spawn_subscribed(with_server(*server, {"sub", "gone", "--raw"}));
     // A message through the subscription first: the sub is past its own setup when the server dies.
     REQUIRE(sandbox.natty(with_server(*server, {"pub", "gone", "first"})).exit_code == 0);
     REQUIRE(sub->wait_for_output("first", 10s));
@@ -142,8 +136,7 @@ TEST_CASE("a reload that changes the password ends a running sub with exit 5",
     Sandbox sandbox;
     auto server =
         NatsServer::start({.users = {{"alice", "old-pw-1", {}, {}}}}, dir.path() / "server");
-    auto sub = start_sub(
-        sandbox,
+    auto sub = sandbox.spawn_subscribed(
         with_server(*server, {"--user", "alice", "--password", "old-pw-1", "sub", "revoked"}));
     reload_with(*server, "\"old-pw-1\"", "\"new-pw-2\"");
     // nats.c gives up after the same server refused it twice; natty must not hang reconnecting.
@@ -165,7 +158,8 @@ TEST_CASE("a reload that raises max_payload is honoured by the next pub and a li
     const auto refused = sandbox.natty(with_server(*server, {"pub", "limits", body}));
     CHECK(refused.exit_code == k_usage);
     CHECK(contains(refused.err, "max_payload of 1,024 bytes"));
-    auto sub = start_sub(sandbox, with_server(*server, {"sub", "limits", "--raw", "--count", "1"}));
+    auto sub =
+        sandbox.spawn_subscribed(with_server(*server, {"sub", "limits", "--raw", "--count", "1"}));
     reload_with(*server, "max_payload: 1024", "max_payload: 4096");
     const auto sent = sandbox.natty(with_server(*server, {"pub", "limits", body}));
     INFO(sent.err);

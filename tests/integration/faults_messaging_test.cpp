@@ -19,13 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Starts `natty ARGS` (a sub) and waits until it has subscribed.
-std::unique_ptr<Child> start_sub(const Sandbox& sandbox, const std::vector<std::string>& args) {
-    auto child = sandbox.spawn_natty(args);
-    REQUIRE(child->wait_for_output("Subscribing", 10s, true));
-    return child;
-}
-
 // Keeps a SIGSTOPped natty resumable whatever a failing assertion does.
 struct StoppedChild {
     Child& child;
@@ -57,7 +50,8 @@ TEST_CASE("a payload of exactly max_payload is sent, and headers count toward th
     TempDir dir;
     Sandbox sandbox;
     auto server = NatsServer::start({.max_payload = 1024}, dir.path());
-    auto sub = start_sub(sandbox, with_server(*server, {"sub", "edge", "--raw", "--count", "1"}));
+    auto sub =
+        sandbox.spawn_subscribed(with_server(*server, {"sub", "edge", "--raw", "--count", "1"}));
     const std::string exact(1024, 'e');
     const auto sent = sandbox.natty(with_server(*server, {"pub", "edge", exact}));
     INFO(sent.err);
@@ -106,8 +100,8 @@ TEST_CASE("a 100 KB body, a UTF-8 subject, an emoji header and an empty stdin ro
     TempDir dir;
     Sandbox sandbox;
     auto server = NatsServer::start({}, dir.path());
-    auto sub = start_sub(sandbox,
-                         with_server(*server, {"sub", "caf\xc3\xa9.>", "--json", "--count", "2"}));
+    auto sub = sandbox.spawn_subscribed(
+        with_server(*server, {"sub", "caf\xc3\xa9.>", "--json", "--count", "2"}));
     std::string body(100 * 1000, 'b');
     body.replace(0, 6, "\xc3\xa9t\xc3\xa9 ");
     const auto sent = sandbox.natty(
@@ -171,7 +165,7 @@ TEST_CASE("a sub stopped until the server cuts it off as a slow consumer reconne
     // The server drops a client that has not taken its data for 1 s (the default is 10 s, and
     // meanwhile the server holds back the publisher).
     auto server = NatsServer::start({.extra_config = "write_deadline: \"1s\"\n"}, dir.path());
-    auto sub = start_sub(sandbox, with_server(*server, {"sub", "slow.>", "--subjects-only"}));
+    auto sub = sandbox.spawn_subscribed(with_server(*server, {"sub", "slow.>", "--subjects-only"}));
     // One message through first: the sub is past its own setup when it is stopped.
     REQUIRE(sandbox.natty(with_server(*server, {"pub", "slow.first", "x"})).exit_code == 0);
     REQUIRE(sub->wait_for_output("slow.first", 10s));
@@ -208,7 +202,7 @@ TEST_CASE("Ctrl-C on sub prints the summary without a disconnect notice, and SIG
     auto server = NatsServer::start({}, dir.path());
     for (const int sig : {SIGINT, SIGTERM}) {
         INFO("signal " << sig);
-        auto sub = start_sub(sandbox, with_server(*server, {"sub", "sig"}));
+        auto sub = sandbox.spawn_subscribed(with_server(*server, {"sub", "sig"}));
         REQUIRE(sandbox.natty(with_server(*server, {"pub", "sig", "one"})).exit_code == 0);
         REQUIRE(sub->wait_for_output("one", 10s));
         sub->signal(sig);

@@ -38,6 +38,13 @@ std::unique_ptr<Child> Sandbox::spawn_natty(const std::vector<std::string>& args
     return Child::spawn(argv, options);
 }
 
+std::unique_ptr<Child> Sandbox::spawn_subscribed(const std::vector<std::string>& args,
+                                                 RunOptions options) const {
+    auto child = spawn_natty(args, std::move(options));
+    REQUIRE(child->wait_for_output("Subscribing", std::chrono::seconds(10), true));
+    return child;
+}
+
 std::vector<std::string> with_server(const NatsServer& server, std::vector<std::string> args) {
     args.insert(args.begin(), {"-s", server.url()});
     return args;
@@ -73,6 +80,12 @@ std::vector<nlohmann::json> json_lines(const std::string& text) {
         }
     }
     return docs;
+}
+
+std::unique_ptr<Child>
+start_sub(const Sandbox& sandbox, const NatsServer& server, std::vector<std::string> args) {
+    args.insert(args.begin(), "sub");
+    return sandbox.spawn_subscribed(with_server(server, std::move(args)));
 }
 
 } // namespace natty::test

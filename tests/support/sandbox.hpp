@@ -33,6 +33,10 @@ public:
     RunResult natty(const std::vector<std::string>& args, RunOptions options = {}) const;
     std::unique_ptr<Child> spawn_natty(const std::vector<std::string>& args,
                                        RunOptions options = {}) const;
+    // spawn_natty() for a `sub` (or `kv watch`-like) command, once it says "Subscribing" on
+    // stderr (REQUIREd within 10 s).
+    std::unique_ptr<Child> spawn_subscribed(const std::vector<std::string>& args,
+                                            RunOptions options = {}) const;
 
 private:
     TempDir m_dir;
@@ -45,6 +49,10 @@ inline bool contains(const std::string& haystack, const std::string& needle) {
 
 // `-s <server url>` followed by args: natty's arguments for talking to one fixture server.
 std::vector<std::string> with_server(const NatsServer& server, std::vector<std::string> args);
+
+// `natty -s SERVER sub ARGS...`, once it has subscribed (Sandbox::spawn_subscribed).
+std::unique_ptr<Child>
+start_sub(const Sandbox& sandbox, const NatsServer& server, std::vector<std::string> args);
 
 // A file's whole content ("" when it cannot be read).
 std::string slurp(const std::filesystem::path& path);

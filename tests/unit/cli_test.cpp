@@ -129,3 +129,41 @@ TEST_CASE("counts beyond 64 bits or negative or in hex are refused before connec
                                  "number from "));
     }
 }
+
+TEST_CASE("bad subjects, headers, templates, counts and names are refused before connecting") {
+    InProcess natty;
+    struct Case {
+        std::vector<std::string> args;
+        std::string needle;
+    };
+    const std::vector<Case> cases{
+        {{"pub", "foo bar", "x"}, "it contains a space"},
+        {{"pub", "foo..bar", "x"}, "empty token"},
+        {{"pub", "", "x"}, "it is empty"},
+        {{"pub", "foo\r\nPUB evil 1", "x"}, "carriage return"},
+        {{"pub", "foo.>", "x"}, "wildcards"},
+        {{"sub", "foo.>.bar"}, "'>' is only allowed as the last token"},
+        {{"pub", "x", "y", "-H", "NoColon"}, "no ':'"},
+        {{"pub", "x", "{{Bogus}}"}, "unknown template {{Bogus}}"},
+        {{"pub", "x.{{Nope}}", "y"}, "unknown template {{Nope}} in subject"},
+        {{"pub", "x", "y", "--count", "0"}, "--count: must be a whole number from 1 to "},
+        {{"request", "x", "y", "--count", "0"}, "--count: must be a whole number from 1 to "},
+        {{"sub", "x", "--queue", "a b"}, "--queue name"},
+        {{"sub"}, "no subject"},
+        {{"pub", std::string(5000, 'a'), "x"}, "5000 bytes long"},
+        {{"pub", "x", "y", "--reply", std::string(2001, 'r')}, "2001 bytes long"},
+        {{"sub", "x", "--queue", std::string(2001, 'q')}, "2001 bytes long"},
+        {{"sub", "--stream", "S", "--start-sequence", "0"},
+         "--start-sequence: must be a whole number from 1 to "},
+        {{"--inbox-prefix", "my inbox", "request", "x", "y"}, "invalid --inbox-prefix"},
+        {{"--inbox-prefix", "my.>", "sub", "x", "--match-replies"}, "invalid --inbox-prefix"},
+        {{"reply", "svc", "--queue", "bad queue"}, "--queue name"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.args.front() << " " << c.args.back().substr(0, 40));
+        auto result = offline(natty, c.args);
+        CHECK(result.exit_code == 2);
+        CHECK_THAT(result.err, Catch::Contains(c.needle));
+        CHECK_THAT(result.err, !Catch::Contains("connect"));
+    }
+}
