@@ -56,7 +56,9 @@ int run_editor(const std::string& editor, const std::filesystem::path& file,
     try {
         status = run_child(spec, [&] { return interrupt.signal_number() == SIGTERM; }).status;
     } catch (const SpawnError& e) {
-        throw Error(ExitCode::failure, "cannot start the editor: " + e.reason());
+        throw Error(ExitCode::failure,
+                    "cannot start the editor: " + e.reason(),
+                    "set EDITOR (or VISUAL) to a program that exists, e.g. EDITOR=vi");
     }
     if (interrupt.signal_number() == SIGTERM || (interrupt.requested() && status != 0)) {
         throw Error(interrupt.exit_code(),
