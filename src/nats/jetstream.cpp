@@ -6,9 +6,6 @@
 namespace natty::nats {
 namespace {
 
-// JetStream API error code of "stream not found".
-constexpr jsErrCode k_stream_not_found = static_cast<jsErrCode>(10059);
-
 std::string text_of(const char* s) {
     return s != nullptr ? std::string(s) : std::string();
 }
@@ -143,7 +140,7 @@ StreamInfoHandle JetStream::stream_info_handle(const std::string& name, std::str
     jsStreamInfo* raw = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
     const natsStatus status = js_GetStreamInfo(&raw, m_js.get(), name.c_str(), nullptr, &code);
-    if (status == NATS_NOT_FOUND || code == k_stream_not_found) {
+    if (status == NATS_NOT_FOUND || code == JSStreamNotFoundErr) {
         clear_last_error(); // an answer, not a failure
         return {};
     }
@@ -185,9 +182,9 @@ std::vector<StreamInfo> JetStream::streams(const std::string& subject_filter,
 
 void throw_jetstream_error(natsStatus status, jsErrCode code, std::string_view what) {
     const std::string detail = last_error_detail(status);
-    // 10039: "jetstream not enabled for account"; without JetStream the API has no responders.
-    if (status == NATS_NO_RESPONDERS || code == static_cast<jsErrCode>(10039)
-        || detail.find("not enabled") != std::string::npos) {
+    // Without JetStream the API has no responders; an account without it gets an error reply.
+    if (status == NATS_NO_RESPONDERS || code == JSNotEnabledForAccountErr
+        || code == JSNotEnabledErr || detail.find("not enabled") != std::string::npos) {
         throw NatsError(NATS_ERR,
                         std::string(what)
                             + ": JetStream is not enabled on this server "

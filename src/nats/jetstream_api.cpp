@@ -84,7 +84,7 @@ void throw_if_error(const nlohmann::json& reply, std::string_view what) {
     }
     const int code = integer_field(*it, "code");
     const int err_code = integer_field(*it, "err_code");
-    if (err_code == 10039) { // "jetstream not enabled for account"
+    if (err_code == JSNotEnabledForAccountErr || err_code == JSNotEnabledErr) {
         clear_last_error();
         throw_jetstream_error(NATS_ERR, static_cast<jsErrCode>(err_code), what);
     }

@@ -33,9 +33,6 @@ private:
     kvEntryList m_list{};
 };
 
-// JetStream API error code of "stream not found".
-constexpr jsErrCode k_stream_not_found = static_cast<jsErrCode>(10059);
-
 using MetaHandle = Handle<jsMsgMetaData, jsMsgMetaData_Destroy>;
 using ConsumerInfoHandle = Handle<jsConsumerInfo, jsConsumerInfo_Destroy>;
 
@@ -349,7 +346,7 @@ void KvChangeStream::subscribe(KvStart start, std::uint64_t start_revision) {
     jsErrCode code = static_cast<jsErrCode>(0);
     const natsStatus status =
         js_SubscribeSync(&raw, m_js->get(), subject.c_str(), nullptr, &so, &code);
-    if (status == NATS_NOT_FOUND || code == k_stream_not_found) {
+    if (status == NATS_NOT_FOUND || code == JSStreamNotFoundErr) {
         throw NatsError(NATS_NOT_FOUND, "bucket \"" + m_bucket + "\" not found");
     }
     check_js(status, code, "watch bucket \"" + m_bucket + "\"");

@@ -77,7 +77,9 @@ std::optional<std::string> subject_problem(std::string_view subject, bool wildca
     return std::nullopt;
 }
 
-std::string_view trim(std::string_view text) {
+// Strips a header's optional whitespace (spaces and tabs, as HTTP does); url.cpp's trim()
+// strips any whitespace from a URL list.
+std::string_view trim_ows(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
         text.remove_prefix(1);
     }
@@ -202,14 +204,14 @@ std::pair<std::string, std::string> parse_header_flag(std::string_view text,
                "write headers as Key:Value, e.g. " + std::string(flag)
                    + " Content-Type:text/plain");
     }
-    const std::string_view key = trim(text.substr(0, colon));
+    const std::string_view key = trim_ows(text.substr(0, colon));
     if (auto why = header_key_problem(key)) {
         refuse(std::string(flag) + " header",
                text,
                *why,
                "write headers as Key:Value with a key of letters, digits and '-'");
     }
-    return {std::string(key), std::string(trim(text.substr(colon + 1)))};
+    return {std::string(key), std::string(trim_ows(text.substr(colon + 1)))};
 }
 
 bool subject_matches(std::string_view pattern, std::string_view subject) {

@@ -46,7 +46,7 @@ StreamInfo to_stream_info(const jsStreamInfo& info);
 AccountInfo to_account_info(const jsAccountInfo& info);
 
 // Maps a failed JetStream call to an Error: "JetStream is not enabled" for no-responders /
-// err_code 10039, not-found stays not-found, otherwise "<what>: <reason>".
+// err_code 10039 or 10076, not-found stays not-found, otherwise "<what>: <reason>".
 [[noreturn]] void throw_jetstream_error(natsStatus status, jsErrCode code, std::string_view what);
 
 // check() for JetStream calls that also return a jsErrCode.
