@@ -2,8 +2,48 @@
 #include <natty/context/store.hpp>
 #include <natty/error.hpp>
 #include <natty/util/environment.hpp>
+#include <natty/util/subject.hpp>
 
 namespace natty {
+namespace {
+
+// nats.c pastes the inbox prefix and the JetStream domain and API prefix into protocol lines
+// unchecked ("d 0\r\nPUB x ..." publishes with the user's credentials): refused here, as a
+// usage error from a flag or the environment, a configuration error from a context.
+void check_subject_settings(const Settings& settings) {
+    struct Check {
+        std::string_view key;
+        const std::string& value;
+        const char* what;
+        std::optional<std::string> (*problem)(std::string_view);
+    };
+    const Check checks[] = {
+        {"inbox_prefix", settings.values.inbox_prefix, "inbox prefix", publish_subject_problem},
+        {"jetstream_domain", settings.values.jetstream_domain, "JetStream domain",
+         subject_token_problem},
+        {"jetstream_api_prefix", settings.values.jetstream_api_prefix, "JetStream API prefix",
+         subject_prefix_problem},
+    };
+    for (const auto& check : checks) {
+        if (check.value.empty()) {
+            continue;
+        }
+        const auto why = check.problem(check.value);
+        if (!why) {
+            continue;
+        }
+        const std::string origin = settings.origin(check.key);
+        const std::string message = "invalid " + std::string(check.what) + " \"" + check.value
+                                    + "\" (from " + origin + "): " + *why;
+        const std::string hint = "use dot-separated tokens without spaces or wildcards";
+        if (settings.context.name && origin.rfind("context", 0) == 0) {
+            throw ConfigError(message, hint);
+        }
+        throw UsageError(message, hint);
+    }
+}
+
+} // namespace
 
 std::vector<ServerUrl> Settings::servers() const { return parse_server_list(values.url); }
 
@@ -133,6 +173,7 @@ Settings resolve_settings(const ConnectionFlags& flags, const Environment& env,
         flags.connection_name.empty() ? "natty" : flags.connection_name;
     settings.trace = flags.trace;
     settings.servers(); // validates the URL list before anything connects
+    check_subject_settings(settings);
     return settings;
 }
 

@@ -1,5 +1,6 @@
 #include <natty/nats/consumer.hpp>
 #include <natty/nats/error.hpp>
+#include <natty/util/subject.hpp>
 
 namespace natty::nats {
 
@@ -35,6 +36,11 @@ AsyncSubscription subscribe_ordered(JetStream& js,
                                     const OrderedConsumerConfig& config,
                                     AsyncSubscription::Handler on_message,
                                     AsyncSubscription::Completion on_complete) {
+    require_stream_name(config.stream, "JetStream subscribe");
+    if (const auto why = json_pasted_problem(config.subject)) {
+        throw UsageError("JetStream subscribe: subject \"" + config.subject
+                         + "\" cannot be a consumer filter: " + *why);
+    }
     jsSubOptions options;
     check(jsSubOptions_Init(&options), "initialise JetStream subscribe options");
     options.Stream = config.stream.c_str();

@@ -1,5 +1,6 @@
 #include <natty/nats/jetstream.hpp>
 #include <natty/util/redact.hpp>
+#include <natty/util/subject.hpp>
 
 #include <algorithm>
 
@@ -136,7 +137,15 @@ AccountInfo JetStream::account() {
     return to_account_info(*account_info());
 }
 
+void require_stream_name(const std::string& name, std::string_view what) {
+    if (const auto why = jetstream_name_problem(name)) {
+        throw UsageError(std::string(what) + ": invalid stream name \"" + name + "\": " + *why,
+                         "stream names are one word without spaces, '.', '*', '>', '/' or '\\'");
+    }
+}
+
 StreamInfoHandle JetStream::stream_info_handle(const std::string& name, std::string_view what) {
+    require_stream_name(name, what);
     jsStreamInfo* raw = nullptr;
     jsErrCode code = static_cast<jsErrCode>(0);
     const natsStatus status = js_GetStreamInfo(&raw, m_js.get(), name.c_str(), nullptr, &code);

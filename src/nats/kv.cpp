@@ -1,4 +1,5 @@
 #include <natty/nats/kv.hpp>
+#include <natty/util/json_escape.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -156,8 +157,10 @@ KvBucket KvBucket::create(JetStream& js, const KvBucketConfig& config) {
     kvConfig cfg;
     check(kvConfig_Init(&cfg), "initialise bucket configuration");
     cfg.Bucket = config.bucket.c_str();
-    if (!config.description.empty()) {
-        cfg.Description = config.description.c_str();
+    // nats.c pastes the description into the stream's JSON configuration unescaped.
+    const std::string description = json_escaped(config.description);
+    if (!description.empty()) {
+        cfg.Description = description.c_str();
     }
     cfg.History = static_cast<uint8_t>(config.history);
     cfg.TTL = config.ttl.count(); // nats.c copies it to the stream's MaxAge: nanoseconds

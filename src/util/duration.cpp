@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <limits>
 
 namespace natty {
 namespace {
@@ -66,10 +65,15 @@ Duration parse_duration(std::string_view text, std::string_view what) {
         // it gives HUGE_VAL, refused below, or a value that underflows to 0.
         total += std::strtod(number.c_str(), nullptr) * unit->nanos;
     }
-    // 2^63 itself, the double nearest INT64_MAX, does not fit either.
-    constexpr auto k_limit = static_cast<double>(std::numeric_limits<std::int64_t>::max());
-    if (!std::isfinite(total) || total >= k_limit) {
+    if (!std::isfinite(total)) {
         bad_duration(text, what);
+    }
+    // Longer would overflow a deadline of now() + duration (steady and system clocks count
+    // 64-bit nanoseconds; 100 years leaves room for both epochs).
+    if (total > static_cast<double>(k_max_duration.count())) {
+        throw UsageError(std::string(what) + ": duration \"" + std::string(text)
+                             + "\" is too long",
+                         "the longest is 36500d (100 years)");
     }
     return Duration(static_cast<std::int64_t>(std::llround(total)));
 }

@@ -126,6 +126,45 @@ std::optional<std::string> subscribe_subject_problem(std::string_view subject) {
     return subject_problem(subject, true);
 }
 
+std::optional<std::string> subject_prefix_problem(std::string_view prefix) {
+    while (!prefix.empty() && prefix.back() == '.') {
+        prefix.remove_suffix(1);
+    }
+    return publish_subject_problem(prefix);
+}
+
+std::optional<std::string> subject_token_problem(std::string_view token) {
+    if (token.find('.') != std::string_view::npos) {
+        return std::string("it contains '.'");
+    }
+    return publish_subject_problem(token);
+}
+
+std::optional<std::string> jetstream_name_problem(std::string_view name) {
+    if (name.empty()) {
+        return std::string("it is empty");
+    }
+    if (name.size() > k_max_jetstream_name_bytes) {
+        return "it is longer than " + std::to_string(k_max_jetstream_name_bytes) + " bytes";
+    }
+    for (char c : name) {
+        if (is_space_or_control(c) || c == '.' || c == '*' || c == '>' || c == '/' || c == '\\'
+            || c == '"') {
+            return "it contains " + describe_char(c);
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> json_pasted_problem(std::string_view text) {
+    for (char c : text) {
+        if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
+            return "it contains " + describe_char(c);
+        }
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> queue_name_problem(std::string_view queue) {
     if (queue.empty()) {
         return "it is empty";

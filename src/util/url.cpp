@@ -3,6 +3,7 @@
 #include <natty/util/url.hpp>
 
 #include <arpa/inet.h>
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -91,12 +92,6 @@ ServerUrl parse_one(std::string_view raw) {
     if (url.scheme != "nats" && url.scheme != "tls") {
         bad_url(raw, "unsupported scheme \"" + url.scheme + "\" (use nats:// or tls://)");
     }
-    if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
-        if (trim(rest.substr(slash)) != "/") {
-            bad_url(raw, "a server URL has no path");
-        }
-        rest = rest.substr(0, slash);
-    }
     if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
         url.has_userinfo = true;
         std::string_view userinfo = rest.substr(0, at);
@@ -107,6 +102,12 @@ ServerUrl parse_one(std::string_view raw) {
         } else {
             url.password = std::string(userinfo);
         }
+    }
+    if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
+        if (trim(rest.substr(slash)) != "/") {
+            bad_url(raw, "a server URL has no path");
+        }
+        rest = rest.substr(0, slash);
     }
     parse_host_and_port(raw, rest, url);
     return url;
@@ -130,12 +131,7 @@ std::string ServerUrl::str() const {
 }
 
 std::string ServerUrl::redacted() const {
-    std::string out = scheme + "://";
-    if (has_userinfo) {
-        out += user.empty() ? "***@" : user + ":***@";
-    }
-    out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    return out + ":" + std::to_string(port);
+    return redact_url(str());
 }
 
 bool ServerUrl::host_is_ip() const {
@@ -144,20 +140,58 @@ bool ServerUrl::host_is_ip() const {
            ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
-std::vector<ServerUrl> parse_server_list(std::string_view list) {
-    std::vector<ServerUrl> urls;
+namespace {
+
+// Whether a list item can be a whole URL without credentials: its authority ends in a host or
+// in ":<digits>" (a port), not in ":<letters>" (the start of user:password cut at a comma).
+bool ends_in_port_or_host(std::string_view item) {
+    const auto scheme_end = item.find("://");
+    const std::string_view authority =
+        scheme_end == std::string_view::npos ? item : item.substr(scheme_end + 3);
+    const auto colon = authority.rfind(':');
+    if (colon == std::string_view::npos || authority.find(']', colon) != std::string_view::npos) {
+        return true;
+    }
+    const std::string_view port = trim(authority.substr(colon + 1));
+    return std::all_of(port.begin(), port.end(),
+                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+} // namespace
+
+std::vector<std::string_view> split_server_list(std::string_view urls) {
+    std::vector<std::string_view> items;
     std::size_t start = 0;
-    while (start <= list.size()) {
-        const auto comma = list.find(',', start);
-        const std::string_view item = trim(list.substr(
-            start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
-        if (!item.empty()) {
-            urls.push_back(parse_one(item));
-        }
-        if (comma == std::string_view::npos) {
-            break;
+    std::size_t item_start = 0;
+    while (true) {
+        const auto comma = urls.find(',', start);
+        const auto end = comma == std::string_view::npos ? urls.size() : comma;
+        const std::string_view item = urls.substr(item_start, end - item_start);
+        const std::string_view next =
+            comma == std::string_view::npos ? std::string_view() : urls.substr(comma + 1);
+        const std::string_view next_item = next.substr(0, next.find(','));
+        const bool joins_next = comma != std::string_view::npos
+                                && item.find('@') == std::string_view::npos
+                                && !ends_in_port_or_host(item)
+                                && next_item.find('@') != std::string_view::npos
+                                && next_item.find("://") == std::string_view::npos;
+        if (!joins_next) {
+            items.push_back(item);
+            if (comma == std::string_view::npos) {
+                return items;
+            }
+            item_start = comma + 1;
         }
         start = comma + 1;
+    }
+}
+
+std::vector<ServerUrl> parse_server_list(std::string_view list) {
+    std::vector<ServerUrl> urls;
+    for (const auto raw : split_server_list(list)) {
+        if (const std::string_view item = trim(raw); !item.empty()) {
+            urls.push_back(parse_one(item));
+        }
     }
     if (urls.empty()) {
         throw UsageError("no server URL given", "use -s nats://host:port");

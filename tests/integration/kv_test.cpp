@@ -1,5 +1,6 @@
 #include "nats_server.hpp"
 #include "process.hpp"
+#include "sandbox.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -348,5 +349,29 @@ TEST_CASE("kv commands say when JetStream is not enabled") {
         CHECK(r.exit_code == 1);
         CHECK_THAT(r.err, Catch::Contains("JetStream is not enabled"));
         CHECK_THAT(r.err, !Catch::Contains("No responders"));
+    }
+}
+
+TEST_CASE("text nats.c pastes into JSON or subjects is escaped or refused", "[security]") {
+    KvFixture f;
+    // nats.c writes the description into the stream's JSON configuration as given: this one
+    // used to set max_msgs_per_subject and come back as "x".
+    const std::string sneaky = R"(x","max_msgs_per_subject":1,"y":")";
+    const json added = json::parse(f.ok({"kv", "add", "B3", "--description", sneaky, "--json"}));
+    CHECK(added["description"] == sneaky);
+    const std::string with_escapes = "tab\there \\ \"quoted\" \x1b[31m";
+    const json second = json::parse(f.ok({"kv", "add", "B4", "--description", with_escapes,
+                                          "--json"}));
+    CHECK(second["description"] == with_escapes);
+
+    // A stream name or filter subject that would break the API subject or its JSON: exit 2.
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"sub", "--stream", "KV_B3 x", "--count", "1"},
+             {"sub", "--stream", "a\r\nPUB x 1", "--count", "1"},
+             {"sub", "--stream", "KV_B3", "$KV.B3.\"x", "--count", "1"}}) {
+        INFO(args[2]);
+        const RunResult r = f.natty(args);
+        CHECK(r.exit_code == 2);
+        CHECK_FALSE(contains(r.err, "invalid JSON"));
     }
 }

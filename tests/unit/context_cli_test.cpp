@@ -171,3 +171,34 @@ TEST_CASE("invalid context names are usage errors and create nothing", "[context
     CHECK_FALSE(fs::exists(sandbox.config_dir() / "natty" / "context"));
     CHECK_FALSE(fs::exists(sandbox.config_dir() / "escape.toml"));
 }
+
+TEST_CASE("inbox and JetStream prefixes that would break a protocol line are refused",
+          "[context][security]") {
+    InProcess sandbox;
+    // nats.c pasted these into PUB lines as given: this one published "fromfile!" to "inj".
+    const std::string injection = "d 0\r\n\r\nPUB inj 9\r\nfromfile!\r\nPUB z";
+    const std::vector<std::vector<std::string>> flags = {
+        {"--js-domain", injection}, {"--js-domain", "hub.eu"}, {"--js-api-prefix", "a b"},
+        {"--js-api-prefix", "x.>"}, {"--inbox-prefix", "_IN.*"}, {"--inbox-prefix", "_IN."}};
+    for (const auto& flag : flags) {
+        INFO(flag[0] << " " << flag[1]);
+        auto args = flag;
+        args.insert(args.end(), {"-s", "nats://127.0.0.1:1", "kv", "ls"});
+        const auto result = sandbox.natty(args);
+        CHECK(result.exit_code == 2); // before connecting: port 1 would be exit 4
+        CHECK(contains(result.err, "(from flag " + flag[0] + ")"));
+        CHECK_FALSE(contains(result.err, "\r\n"));
+    }
+    // A prefix with its trailing dot is fine: this one gets as far as connecting.
+    CHECK(sandbox.natty({"--js-api-prefix", "$JS.hub.API.", "-s", "nats://127.0.0.1:1", "kv", "ls"})
+              .exit_code == 4);
+
+    // From a shared context file it is a configuration error.
+    fs::create_directories(sandbox.context_file("evil").parent_path());
+    std::ofstream(sandbox.context_file("evil"))
+        << "url = \"nats://127.0.0.1:1\"\njetstream_domain = \"d 0\\r\\nPUB inj 9\"\n";
+    const auto from_file = sandbox.natty({"--context", "evil", "kv", "ls"});
+    CHECK(from_file.exit_code == 3);
+    CHECK(contains(from_file.err, "invalid JetStream domain"));
+    CHECK(contains(from_file.err, "(from context \"evil\")"));
+}

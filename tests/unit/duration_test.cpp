@@ -32,20 +32,24 @@ TEST_CASE("malformed durations are usage errors naming the flag", "[duration]") 
     }
 }
 
-TEST_CASE("durations too long for a double or for 64 bits are usage errors, not exceptions",
+TEST_CASE("durations too long for a deadline are usage errors, not exceptions",
           "[duration]") {
     // std::stod threw std::out_of_range for these; 2^63 ns wrapped to a negative duration.
     std::string huge(400, '9'); // not std::string(...) + "s": GCC 12 -Warray-bounds misfires
     huge.push_back('s');
     for (const std::string& bad : {huge, std::string("9223372036854775808ns"),
-                                  std::string("9223372036854775807ns"), std::string("106752d")}) {
+                                  std::string("9223372036854775807ns"), std::string("106752d"),
+                                  std::string("2562047h"), std::string("36501d")}) {
         INFO(bad);
         CHECK_THROWS_AS(parse_duration(bad, "--timeout"), UsageError);
     }
     std::string tiny = "0.";
     tiny.append(400, '0').append("1s");
     CHECK(parse_duration(tiny, "x") == 0ns);
-    CHECK(parse_duration("106751d", "x") == 106751 * 24h);
+    // 100 years is the longest: a deadline of now() + 2562047h overflowed (UBSan caught it).
+    CHECK(parse_duration("36500d", "x") == 36500 * 24h);
+    CHECK_THROWS_WITH(parse_duration("36500d1h", "--timeout"),
+                      "--timeout: duration \"36500d1h\" is too long");
 }
 
 TEST_CASE("durations format like Go's time.Duration", "[duration]") {

@@ -54,6 +54,35 @@ TEST_CASE("URL credentials are redacted in lists", "[redact]") {
     CHECK(redact_url("nats://h:1") == "nats://h:1");
 }
 
+TEST_CASE("passwords holding URL delimiters are masked whole", "[redact]") {
+    CHECK(redact_url("nats://bob:pa?ss@h:1") == "nats://bob:***@h:1");
+    CHECK(redact_url("nats://bob:pa/ss@h:1") == "nats://bob:***@h:1");
+    CHECK(redact_url("nats://bob:p#a@ss@h:1") == "nats://bob:***@h:1");
+    CHECK(redact_url("nats://bob:se,cret@h:1,nats://h2:2") == "nats://bob:***@h:1,nats://h2:2");
+    CHECK(redact_url("a:1,b:2") == "a:1,b:2");
+    CHECK(redact_url("a:1,u:p@b") == "a:1,u:***@b");
+    CHECK(redact_url("tls://[::1]:5000,u:p@c") == "tls://[::1]:5000,u:***@c");
+}
+
+TEST_CASE("a password may hold '/', '?', '#', '@' and ','", "[url]") {
+    const auto urls = parse_server_list("nats://bob:a/b?c#d@e@127.0.0.1:4223,tls://h,x:se,cret@h2");
+    REQUIRE(urls.size() == 3);
+    CHECK(urls[0].user == "bob");
+    CHECK(urls[0].password == "a/b?c#d@e");
+    CHECK(urls[2].password == "se,cret");
+    CHECK(urls[0].port == 4223);
+    CHECK(urls[0].redacted() == "nats://bob:***@127.0.0.1:4223");
+    CHECK(urls[1].host == "h");
+    // A bad port after such a password names the URL without the password.
+    try {
+        parse_server_list("nats://bob:se,cret@h:99999");
+        FAIL("accepted");
+    } catch (const UsageError& e) {
+        CHECK(std::string(e.what()).find("cret") == std::string::npos);
+        CHECK(std::string(e.what()).find("se") == std::string(e.what()).find("server"));
+    }
+}
+
 TEST_CASE("secrets are masked with a fixed width", "[redact]") {
     CHECK(mask_secret("abc") == "********");
     CHECK(mask_secret(std::string(40, 'x')) == "********");

@@ -41,6 +41,10 @@ private:
     JetStreamHandle m_js;
 };
 
+// Throws UsageError("<what>: invalid stream name ...") unless `name` is a valid stream name:
+// nats.c pastes names into API subjects and JSON as given.
+void require_stream_name(const std::string& name, std::string_view what);
+
 // Plain copies of nats.c's stream and account information.
 StreamInfo to_stream_info(const jsStreamInfo& info);
 AccountInfo to_account_info(const jsAccountInfo& info);

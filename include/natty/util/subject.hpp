@@ -26,6 +26,25 @@ std::optional<std::string> publish_subject_problem(std::string_view subject);
 // A subject to subscribe to: as publish, but `*` may be a whole token and `>` the last token.
 std::optional<std::string> subscribe_subject_problem(std::string_view subject);
 
+// The start of subjects natty builds (an inbox or JetStream API prefix): a publish subject,
+// a trailing '.' allowed.
+std::optional<std::string> subject_prefix_problem(std::string_view prefix);
+
+// One token of a subject (a JetStream domain): a publish subject without '.'.
+std::optional<std::string> subject_token_problem(std::string_view token);
+
+// The longest stream or consumer name natty sends (nats-server's limit for names that become
+// file names).
+inline constexpr std::size_t k_max_jetstream_name_bytes = 255;
+
+// A JetStream stream or consumer name: non-empty, no whitespace, control characters, '.',
+// '*', '>', '/', '\\' or '"' (it becomes a subject token, a JSON string and a directory name).
+std::optional<std::string> jetstream_name_problem(std::string_view name);
+
+// Text nats.c pastes into JSON without escaping it (e.g. a consumer's filter subject): no '"',
+// '\\' or control characters.
+std::optional<std::string> json_pasted_problem(std::string_view text);
+
 // A queue group name: non-empty, no whitespace or control characters, at most
 // k_max_subject_bytes.
 std::optional<std::string> queue_name_problem(std::string_view queue);
