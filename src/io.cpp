@@ -141,6 +141,9 @@ bool Io::read_line(std::string& line, std::size_t limit, const InterruptGuard* i
         const std::size_t newline = m_input.find('\n', searched);
         if (newline != std::string::npos && newline - m_input_pos <= limit) {
             line.assign(m_input, m_input_pos, newline - m_input_pos);
+            if (!line.empty() && line.back() == '\r') { // CRLF, as Go's bufio.ScanLines
+                line.pop_back();
+            }
             m_input_pos = newline + 1;
             return true;
         }

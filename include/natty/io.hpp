@@ -58,9 +58,10 @@ struct Io {
     // (what was read is incomplete and must not be used). Throws Error when reading fails.
     std::optional<std::string> read_input(std::size_t limit,
                                           const InterruptGuard* interrupt = nullptr);
-    // Reads the next line of input into `line`, without its '\n'; a line longer than `limit`
-    // comes back as its first limit + 1 bytes (the caller refuses it). The last line needs no
-    // '\n'. False at the end of input, or when `interrupt` fired (a partial line is dropped).
+    // Reads the next line of input into `line`, without its '\n' (nor a '\r' before it, as the
+    // Go CLI's line reading drops it); a line longer than `limit` comes back as its first
+    // limit + 1 bytes (the caller refuses it). The last line needs no '\n'. False at the end of
+    // input, or when `interrupt` fired (a partial line is dropped).
     bool read_line(std::string& line,
                    std::size_t limit,
                    const InterruptGuard* interrupt = nullptr);

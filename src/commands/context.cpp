@@ -2,6 +2,7 @@
 #include <natty/diagnose/connect.hpp>
 #include <natty/error.hpp>
 #include <natty/output/output.hpp>
+#include <natty/util/printable.hpp>
 #include <natty/util/atomic_file.hpp>
 #include <natty/util/interrupt.hpp>
 #include <natty/util/redact.hpp>
@@ -91,9 +92,9 @@ void render_settings(Runtime& runtime, const Settings& settings, bool show_secre
     Io& io = runtime.io();
     const auto& ctx = settings.context;
     if (ctx.name) {
-        io.out << "Context \"" << *ctx.name << "\""
+        io.out << "Context \"" << printable(*ctx.name) << "\""
                << (is_selected(runtime, settings) ? " (selected)" : "") << "\n";
-        io.out << "  File: " << ctx.path.string() << "\n\n";
+        io.out << "  File: " << printable(ctx.path.string()) << "\n\n";
     } else {
         io.out << "No context in use (flags, NATS_* variables and defaults)\n\n";
     }
@@ -109,7 +110,7 @@ void render_settings(Runtime& runtime, const Settings& settings, bool show_secre
     table.add({"TLS", settings.tls_required() ? "required" : "if the server requires it", ""});
     table.render(io);
     if (check != nullptr) {
-        io.out << "\nConnection: " << check->message << "\n";
+        io.out << "\nConnection: " << printable(check->message) << "\n";
     }
     io.flush_out();
 }

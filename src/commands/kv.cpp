@@ -10,6 +10,7 @@
 #include <natty/nats/kv.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/time.hpp>
+#include <natty/util/utf8.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -111,16 +112,6 @@ nats::KvBucket open_bucket(nats::JetStream& js, const std::string& bucket) {
 }
 
 } // namespace kv_common
-
-bool is_displayable_text(std::string_view value) {
-    if (!output::is_valid_utf8(value)) {
-        return false;
-    }
-    return std::none_of(value.begin(), value.end(), [](char ch) {
-        const auto c = static_cast<unsigned char>(ch);
-        return (c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f;
-    });
-}
 
 std::string render_value_inline(std::string_view value, std::size_t max) {
     const bool text =

@@ -10,6 +10,7 @@
 #include <natty/output/output.hpp>
 #include <natty/util/time.hpp>
 #include <natty/util/interrupt.hpp>
+#include <natty/util/utf8.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -3,8 +3,11 @@
 #include <natty/error.hpp>
 #include <natty/nats/error.hpp>
 #include <natty/output/output.hpp>
+#include <natty/util/json_escape.hpp>
+#include <natty/util/printable.hpp>
 #include <natty/util/subject.hpp>
 #include <natty/util/time.hpp>
+#include <natty/util/utf8.hpp>
 
 #include <ctime>
 #include <istream>
@@ -58,7 +61,7 @@ Template compile_or_literal(const std::string& text,
 }
 
 Template compile_input(const std::string& text, const std::string& what, bool templates) {
-    return compile_or_literal(text, what, templates && output::is_valid_utf8(text));
+    return compile_or_literal(text, what, templates && is_valid_utf8(text));
 }
 
 Plan compile_plan(const std::string& subject,
@@ -170,11 +173,7 @@ void flush_and_raise(nats::Connection& connection, const std::string& what) {
 
 std::string inbox_prefix(const Settings& settings) {
     const std::string& prefix = settings.values.inbox_prefix;
-    if (prefix.empty()) {
-        return "_INBOX";
-    }
-    require_publish_subject(prefix, "--inbox-prefix");
-    return prefix;
+    return prefix.empty() ? std::string("_INBOX") : prefix; // validated with the settings
 }
 
 std::string new_inbox(const std::string& prefix) {
@@ -182,50 +181,35 @@ std::string new_inbox(const std::string& prefix) {
     return prefix + "." + new_id(rng);
 }
 
-void append_json_string(std::string& out, std::string_view text) {
-    static constexpr char k_hex[] = "0123456789abcdef";
-    out += '"';
-    std::size_t run = 0; // start of the pending run of characters that need no escaping
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte >= 0x20 && c != '"' && c != '\\') {
-            continue;
-        }
-        out.append(text.data() + run, i - run);
-        run = i + 1;
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            out += "\\u00";
-            out += k_hex[byte >> 4];
-            out += k_hex[byte & 15];
-        }
-    }
-    out.append(text.data() + run, text.size() - run);
-    out += '"';
-}
-
 namespace {
 
-// A header key or value as JSON: text when valid UTF-8, else its base64.
-void append_json_text_or_b64(std::string& out, std::string_view text) {
-    append_json_string(
-        out, output::is_valid_utf8(text) ? std::string(text) : output::base64_encode(text));
+// "headers":{"Key":["value",...]} when every key and value is UTF-8, else
+// "headers_b64":{...} with every key and value base64-encoded, so no value is ambiguous.
+void append_headers_json(std::string& out, const nats::Headers& headers) {
+    bool text = true;
+    for (const auto& [key, values] : headers) {
+        text = text && is_valid_utf8(key);
+        for (const auto& value : values) {
+            text = text && is_valid_utf8(value);
+        }
+    }
+    const auto field = [text](std::string_view raw) {
+        return text ? std::string(raw) : output::base64_encode(raw);
+    };
+    out += text ? ",\"headers\":{" : ",\"headers_b64\":{";
+    bool first_key = true;
+    for (const auto& [key, values] : headers) {
+        out += first_key ? "" : ",";
+        first_key = false;
+        append_json_string(out, field(key));
+        out += ":[";
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            out += i != 0 ? "," : "";
+            append_json_string(out, field(values[i]));
+        }
+        out += ']';
+    }
+    out += '}';
 }
 
 } // namespace
@@ -251,31 +235,14 @@ std::string message_json(const nats::Message& msg,
     }
     const auto headers = msg.headers();
     if (!headers.empty()) {
-        out += ",\"headers\":{";
-        bool first_key = true;
-        for (const auto& [key, values] : headers) {
-            if (!first_key) {
-                out += ',';
-            }
-            first_key = false;
-            append_json_text_or_b64(out, key);
-            out += ":[";
-            for (std::size_t i = 0; i < values.size(); ++i) {
-                if (i != 0) {
-                    out += ',';
-                }
-                append_json_text_or_b64(out, values[i]);
-            }
-            out += ']';
-        }
-        out += '}';
+        append_headers_json(out, headers);
     }
     out += ",\"size\":";
     out += std::to_string(data.size());
     out += ",\"time\":\"";
     out += rfc3339_nano_utc(t);
     out += '"';
-    if (output::is_valid_utf8(data)) {
+    if (is_valid_utf8(data)) {
         out += ",\"data\":";
         append_json_string(out, data);
     } else {
@@ -291,27 +258,12 @@ std::string message_json(const nats::Message& msg,
     return out;
 }
 
-namespace {
-
-// Text a terminal can show: valid UTF-8 without control characters other than tab/CR/LF.
-bool printable_text(std::string_view body) {
-    for (char c : body) {
-        const auto byte = static_cast<unsigned char>(c);
-        if ((byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7f) {
-            return false;
-        }
-    }
-    return output::is_valid_utf8(body);
-}
-
-} // namespace
-
 void write_human_body(Io& io, std::string_view body) {
     if (body.empty()) {
         io.out << "nil body\n";
         return;
     }
-    if (io.stdout_is_tty && !printable_text(body)) {
+    if (io.stdout_is_tty && !is_displayable_text(body)) {
         io.out << "<binary body, " << output::with_commas(body.size())
                << " bytes: use --raw, --json or --dump to see it>\n";
         return;
@@ -322,12 +274,14 @@ void write_human_body(Io& io, std::string_view body) {
     }
 }
 
-void write_header_lines(std::ostream& out, const nats::Headers& headers) {
+std::vector<std::string> header_lines(const nats::Headers& headers) {
+    std::vector<std::string> lines;
     for (const auto& [key, values] : headers) {
         for (const auto& value : values) {
-            out << key << ": " << value << '\n';
+            lines.push_back(printable(key) + ": " + printable(value));
         }
     }
+    return lines;
 }
 
 } // namespace natty::messaging

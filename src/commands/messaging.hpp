@@ -124,10 +124,6 @@ private:
     std::ostream* m_previous;
 };
 
-// Appends `text` (valid UTF-8) as a JSON string literal. With message_json() the one JSON
-// writer that is not nlohmann-json: see there.
-void append_json_string(std::string& out, std::string_view text);
-
 // The compact JSON object for one message (a JSON Lines record). Built by hand, not with
 // nlohmann-json, because sub --json writes one per message and must keep up with fast
 // publishers: for a 128-byte message with one header it takes ~7,100 instructions against
@@ -142,9 +138,12 @@ std::string message_json(const nats::Message& msg,
                          std::string_view trailing = {},
                          std::string_view subject = {});
 
-// Writes headers as "Key: value" lines and the body for humans: binary bodies are summarised
-// instead of dumped when stdout is a terminal; an empty body shows as "nil body".
+// Writes the body for humans: binary bodies are summarised instead of dumped when stdout is a
+// terminal; an empty body shows as "nil body".
 void write_human_body(Io& io, std::string_view body);
-void write_header_lines(std::ostream& out, const nats::Headers& headers);
+// Headers for humans as "Key: value" lines (one per value, keys sorted), printable() so a
+// header from the wire cannot drive the terminal; sub writes them to stdout, request and reply
+// note them on stderr.
+std::vector<std::string> header_lines(const nats::Headers& headers);
 
 } // namespace natty::messaging

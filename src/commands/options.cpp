@@ -1,4 +1,5 @@
 #include <natty/commands/options.hpp>
+#include <natty/util/printable.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -52,14 +53,10 @@ bool within(const Parsed& value, NumberRange range) {
            (range.min <= 0 || value.magnitude >= static_cast<std::uint64_t>(range.min));
 }
 
-// The offending text as the user typed it, shortened and without control characters.
+// The offending text as the user typed it, shortened and printable().
 std::string shown(std::string_view text) {
-    std::string out = "\"";
-    for (const char c : text.substr(0, k_max_shown)) {
-        const auto u = static_cast<unsigned char>(c);
-        out += u < 0x20 || u == 0x7f ? '?' : c;
-    }
-    return out + (text.size() > k_max_shown ? "...\"" : "\"");
+    return "\"" + printable(text.substr(0, k_max_shown))
+           + (text.size() > k_max_shown ? "...\"" : "\"");
 }
 
 } // namespace

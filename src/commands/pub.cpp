@@ -74,13 +74,6 @@ Duration check_options(const PubOptions& options) {
     if (!options.reply.empty()) {
         require_publish_subject(options.reply, "--reply subject");
     }
-    if (options.count < 1) {
-        throw UsageError("--count must be at least 1, got " + std::to_string(options.count),
-                         "leave --count out to send one message");
-    }
-    if (options.send_on != "eof" && options.send_on != "newline") {
-        throw UsageError("--send-on must be eof or newline, got \"" + options.send_on + "\"");
-    }
     return options.sleep.empty() ? Duration{0} : parse_duration(options.sleep, "--sleep");
 }
 

@@ -87,10 +87,8 @@ public:
         const auto request_headers = msg.headers();
         m_io.note("[#" + std::to_string(m_handled) + "] Received on subject \"" + subject + "\""
                   + (msg.reply().empty() ? std::string(" (no reply subject)") : ""));
-        for (const auto& [key, values] : request_headers) {
-            for (const auto& value : values) {
-                m_io.note(key + ": " + value);
-            }
+        for (const auto& line : messaging::header_lines(msg.headers())) {
+            m_io.note(line);
         }
         // A reader of stdout that went away ends natty, but only after this request is answered:
         // the requester should not wait for a timeout because of our log.

@@ -55,11 +55,8 @@ void print_reply(Io& io,
         }
     } else {
         io.note("Received with rtt " + format_rtt(rtt));
-        const auto headers = msg.headers();
-        for (const auto& [key, values] : headers) {
-            for (const auto& value : values) {
-                io.note(key + ": " + value);
-            }
+        for (const auto& line : messaging::header_lines(msg.headers())) {
+            io.note(line);
         }
         messaging::write_human_body(io, msg.data());
     }
@@ -78,13 +75,6 @@ void print_reply(Io& io,
 messaging::Plan compile_request(const RequestOptions& options) {
     const auto plan =
         messaging::compile_plan(options.subject, options.headers, !options.no_templates);
-    if (options.count < 1) {
-        throw UsageError("--count must be at least 1, got " + std::to_string(options.count));
-    }
-    if (options.replies < 0) {
-        throw UsageError("--replies must be 0 (until --timeout) or more, got "
-                         + std::to_string(options.replies));
-    }
     if (options.raw && options.json) {
         throw UsageError("--raw and --json cannot be combined");
     }

@@ -1,3 +1,4 @@
+#include <natty/commands/options.hpp>
 #include <natty/commands/rtt.hpp>
 #include <natty/error.hpp>
 #include <natty/context/connect.hpp>
@@ -39,15 +40,10 @@ struct UrlReport {
 };
 
 long parse_iterations(const std::string& text) {
-    long value = 0;
-    const auto* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc() || ptr != end || value < 1 || value > k_max_iterations) {
-        throw UsageError("invalid ITERATIONS \"" + text + "\": expected a whole number from 1 to "
-                             + std::to_string(k_max_iterations),
-                         "e.g. `natty rtt 10`");
+    if (const auto problem = number_problem(text, {1, k_max_iterations})) {
+        throw UsageError("invalid ITERATIONS: " + *problem, "e.g. `natty rtt 10`");
     }
-    return value;
+    return std::stol(text);
 }
 
 // Every distinct address of the URL's host, in resolver order; an IP literal is itself.

@@ -5,6 +5,8 @@
 #include <natty/error.hpp>
 #include <natty/output/output.hpp>
 #include <natty/util/duration.hpp>
+#include <natty/util/json_escape.hpp>
+#include <natty/util/printable.hpp>
 #include <natty/util/subject.hpp>
 #include <natty/util/time.hpp>
 
@@ -103,16 +105,16 @@ void Printer::print_human(const Received& item, const Shown& shown) {
                    std::chrono::duration_cast<std::chrono::microseconds>(item.time - m_previous));
     }
     if (shown.matched) {
-        out << " Matched reply on \"" << msg.subject() << "\"\n";
+        out << " Matched reply on \"" << printable(msg.subject()) << "\"\n";
     } else if (const auto& js = shown.position) {
-        out << " Received JetStream message: stream: " << js->stream
+        out << " Received JetStream message: stream: " << printable(js->stream)
             << " seq: " << output::with_commas(js->stream_sequence)
-            << " / subject: " << msg.subject() << " / time: " << rfc3339_nano_utc(js->time)
+            << " / subject: " << printable(msg.subject()) << " / time: " << rfc3339_nano_utc(js->time)
             << '\n';
     } else {
-        out << " Received on \"" << msg.subject() << '"';
+        out << " Received on \"" << printable(msg.subject()) << '"';
         if (!msg.reply().empty()) {
-            out << " with reply \"" << msg.reply() << '"';
+            out << " with reply \"" << printable(msg.reply()) << '"';
         }
         out << '\n';
     }
@@ -120,7 +122,9 @@ void Printer::print_human(const Received& item, const Shown& shown) {
         return;
     }
     const auto headers = msg.headers();
-    messaging::write_header_lines(out, headers);
+    for (const auto& line : messaging::header_lines(headers)) {
+        out << line << '\n';
+    }
     if (!headers.empty() || m_options.headers_only) {
         out << '\n';
     }
@@ -146,7 +150,7 @@ std::string Printer::to_json(const Received& item, const Shown& shown) const {
     std::string trailing;
     if (const auto& js = shown.position) {
         trailing = "\"stream\":";
-        messaging::append_json_string(trailing, js->stream);
+        append_json_string(trailing, js->stream);
         trailing += ",\"stream_seq\":" + std::to_string(js->stream_sequence) + ",\"stream_time\":\""
                     + rfc3339_nano_utc(js->time) + "\"";
     }

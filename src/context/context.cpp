@@ -1,6 +1,7 @@
 #include <natty/context/context.hpp>
 #include <natty/error.hpp>
 #include <natty/util/printable.hpp>
+#include <natty/util/utf8.hpp>
 
 #include <toml.hpp>
 

@@ -132,7 +132,7 @@ ContextData ContextStore::load_file(const std::filesystem::path& path) const {
     if ((st.st_mode & 077) != 0 && m_warn) {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-        m_warn("warning: " + path.string() + " is readable by others (mode " + mode +
+        m_warn("natty: warning: " + path.string() + " is readable by others (mode " + mode +
                "); run `chmod 600 " + path.string() + "` (natty fixes it on the next save)");
     }
     return parse_context_toml(read_context_file(path), path.string());

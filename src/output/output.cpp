@@ -1,4 +1,6 @@
 #include <natty/output/output.hpp>
+#include <natty/util/printable.hpp>
+#include <natty/util/utf8.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -15,47 +17,6 @@ void write_json(Io& io, const nlohmann::json& doc) {
 }
 
 void write_json_line(Io& io, const nlohmann::json& doc) { io.out << doc.dump() << '\n'; }
-
-bool is_valid_utf8(std::string_view bytes) {
-    std::size_t i = 0;
-    while (i < bytes.size()) {
-        const auto c = static_cast<unsigned char>(bytes[i]);
-        std::size_t len = 0;
-        unsigned min = 0;
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            min = 0x10000;
-        } else {
-            return false;
-        }
-        if (i + len > bytes.size()) {
-            return false;
-        }
-        unsigned cp = c & (0x7Fu >> len);
-        for (std::size_t k = 1; k < len; ++k) {
-            const auto cc = static_cast<unsigned char>(bytes[i + k]);
-            if ((cc & 0xC0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (cc & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return false;
-        }
-        i += len;
-    }
-    return true;
-}
 
 namespace {
 
@@ -94,7 +55,7 @@ std::string base64_encode(std::string_view bytes) {
 }
 
 void put_payload(nlohmann::json& obj, std::string_view bytes) {
-    if (is_valid_utf8(bytes)) {
+    if (natty::is_valid_utf8(bytes)) {
         obj["data"] = std::string(bytes);
     } else {
         obj["data_b64"] = base64_encode(bytes);
@@ -103,14 +64,22 @@ void put_payload(nlohmann::json& obj, std::string_view bytes) {
 }
 
 void Table::render(Io& io) const {
-    std::vector<std::size_t> widths;
+    // Cells hold names and descriptions from servers and files: shown, never obeyed.
+    std::vector<std::vector<std::string>> rows;
     for (const auto& row : m_rows) {
+        auto& shown = rows.emplace_back();
+        for (const auto& cell : row) {
+            shown.push_back(printable(cell));
+        }
+    }
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows) {
         widths.resize(std::max(widths.size(), row.size()));
         for (std::size_t i = 0; i < row.size(); ++i) {
             widths[i] = std::max(widths[i], row[i].size());
         }
     }
-    for (const auto& row : m_rows) {
+    for (const auto& row : rows) {
         std::string line;
         for (std::size_t i = 0; i < row.size(); ++i) {
             line += row[i];
@@ -128,7 +97,8 @@ void Columns::render(Io& io) const {
         width = std::max(width, label.size());
     }
     for (const auto& [label, value] : m_rows) {
-        io.out << "  " << std::string(width - label.size(), ' ') << label << ": " << value << '\n';
+        io.out << "  " << std::string(width - label.size(), ' ') << label << ": "
+               << printable(value) << '\n';
     }
 }
 

@@ -7,7 +7,9 @@
 namespace natty {
 namespace {
 
-// A signal handler can only reach state with static storage; this is the one such variable.
+// A signal handler can only reach state with static storage: this flag, and the handlers
+// that were installed before the guard (restored by ~InterruptGuard). Guards therefore must not
+// overlap: a second one would reset the flag and save the first one's handler as "previous".
 std::atomic<int> g_received_signal{0}; // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
 
 void on_signal(int sig) { g_received_signal.store(sig); }

@@ -356,7 +356,8 @@ TEST_CASE("pub --send-on newline sends one message per stdin line", "[messaging]
     auto server = NatsServer::start({}, dir.path());
     auto sub = start_sub(sandbox, *server, {"lines", "--raw", "--count", "3"});
     RunOptions opts;
-    opts.stdin_data = "alpha\nbeta {{Count}}\ngamma\n";
+    // CRLF line ends lose their CR too, as with the Go CLI.
+    opts.stdin_data = "alpha\r\nbeta {{Count}}\ngamma\n";
     auto pub = sandbox.natty(with_server(*server, {"pub", "lines", "--send-on", "newline"}), opts);
     REQUIRE(pub.exit_code == 0);
     auto result = sub->wait(10s);

@@ -151,38 +151,47 @@ TEST_CASE("sub --match-replies pairs requests with their replies and --inbox lis
     CHECK(inbox_result.out == "to the inbox\n");
 }
 
-TEST_CASE("sub --stream reads from --new, --since and --start-sequence, and missing streams exit 7",
-          "[messaging][jetstream]") {
-    TempDir dir;
-    Sandbox sandbox;
-    ServerOptions options;
-    options.jetstream = true;
-    auto server = NatsServer::start(options, dir.path());
+namespace {
+
+// Stream EVENTS (subjects ev.>, memory) holding old1..old3 at sequences 1-3.
+void add_events_stream(const Sandbox& sandbox, const NatsServer& server) {
     REQUIRE(sandbox
-                .natty(with_server(*server,
+                .natty(with_server(server,
                                    {"request",
                                     "$JS.API.STREAM.CREATE.EVENTS",
                                     R"({"name":"EVENTS","subjects":["ev.>"],"storage":"memory"})",
                                     "--raw"}))
                 .exit_code
             == 0);
-    REQUIRE(sandbox.natty(with_server(*server, {"pub", "-J", "ev.old", "old{{Count}}", "--count", "3"}))
+    REQUIRE(sandbox.natty(with_server(server, {"pub", "-J", "ev.old", "old{{Count}}", "--count", "3"}))
                 .exit_code
             == 0);
-    auto seqs = [](const std::string& out) {
-        std::vector<long long> found;
-        for (const auto& doc : json_lines(out)) {
-            CHECK(doc["stream"] == "EVENTS");
-            CHECK(std::regex_match(doc["stream_time"].get<std::string>(),
-                                   std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)")));
-            found.push_back(doc["stream_seq"].get<long long>());
-        }
-        return found;
-    };
+}
+
+// The stream sequences of sub --stream --json lines, checking each line's stream fields.
+std::vector<long long> stream_seqs(const std::string& out) {
+    std::vector<long long> found;
+    for (const auto& doc : json_lines(out)) {
+        CHECK(doc["stream"] == "EVENTS");
+        CHECK(std::regex_match(doc["stream_time"].get<std::string>(),
+                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)")));
+        found.push_back(doc["stream_seq"].get<long long>());
+    }
+    return found;
+}
+
+} // namespace
+
+TEST_CASE("sub --stream --start-sequence reads from there, and --dump names files by sequence",
+          "[messaging][jetstream]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({.jetstream = true}, dir.path());
+    add_events_stream(sandbox, *server);
     auto from2 = sandbox.natty(with_server(
         *server, {"sub", "--stream", "EVENTS", "--start-sequence", "2", "--count", "2", "--json"}));
     REQUIRE(from2.exit_code == 0);
-    CHECK(seqs(from2.out) == std::vector<long long>{2, 3});
+    CHECK(stream_seqs(from2.out) == std::vector<long long>{2, 3});
 
     // --dump names a JetStream message by its stream sequence, as the Go CLI does.
     const auto dump_dir = dir.path() / "dump";
@@ -205,19 +214,26 @@ TEST_CASE("sub --stream reads from --new, --since and --start-sequence, and miss
     CHECK(dump_names == std::vector<std::string>{"2.json", "3.json"});
     std::ifstream third(dump_dir / "3.json");
     CHECK(nlohmann::json::parse(third)["data"] == "old3");
+}
 
+TEST_CASE("sub --stream reads from --new and --since, and missing streams exit 7",
+          "[messaging][jetstream]") {
+    TempDir dir;
+    Sandbox sandbox;
+    auto server = NatsServer::start({.jetstream = true}, dir.path());
+    add_events_stream(sandbox, *server);
     // --new skips what is stored; only a message published afterwards arrives.
     auto fresh = start_sub(sandbox, *server, {"--stream", "EVENTS", "--new", "--count", "1", "--json"});
     REQUIRE(sandbox.natty(with_server(*server, {"pub", "-J", "ev.new", "new"})).exit_code == 0);
     auto fresh_result = fresh->wait(10s);
     REQUIRE(fresh_result.exit_code == 0);
-    CHECK(seqs(fresh_result.out) == std::vector<long long>{4});
+    CHECK(stream_seqs(fresh_result.out) == std::vector<long long>{4});
 
     // --since 1h covers all four; --since 1s, 1.5 s after the last publish, covers none.
     auto hour = sandbox.natty(with_server(
         *server, {"sub", "--stream", "EVENTS", "--since", "1h", "--count", "4", "--json"}));
     REQUIRE(hour.exit_code == 0);
-    CHECK(seqs(hour.out) == std::vector<long long>{1, 2, 3, 4});
+    CHECK(stream_seqs(hour.out) == std::vector<long long>{1, 2, 3, 4});
     std::this_thread::sleep_for(1500ms);
     auto recent = sandbox.natty(with_server(
         *server, {"sub", "--stream", "EVENTS", "--since", "1s", "--wait", "500ms", "--json"}));

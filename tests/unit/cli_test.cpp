@@ -39,7 +39,7 @@ TEST_CASE("usage errors are one line and exit 2 before any connection") {
         {{"pub", "a b", "x"}, "natty: error: invalid subject \"a b\": it contains a space"},
         {{"sub", ""}, "natty: error: invalid subject \"\": it is empty"},
         {{"rtt", "abc"},
-         "natty: error: invalid ITERATIONS \"abc\": expected a whole number from 1 to 100000"},
+         "natty: error: invalid ITERATIONS: must be a whole number from 1 to 100000, not \"abc\""},
         {{"request", "--raw", "--json", "x"},
          "natty: error: --raw and --json cannot be combined"},
         {{"kv", "get"}, "natty: error: bucket is required"},
@@ -155,8 +155,8 @@ TEST_CASE("bad subjects, headers, templates, counts and names are refused before
         {{"sub", "x", "--queue", std::string(2001, 'q')}, "2001 bytes long"},
         {{"sub", "--stream", "S", "--start-sequence", "0"},
          "--start-sequence: must be a whole number from 1 to "},
-        {{"--inbox-prefix", "my inbox", "request", "x", "y"}, "invalid --inbox-prefix"},
-        {{"--inbox-prefix", "my.>", "sub", "x", "--match-replies"}, "invalid --inbox-prefix"},
+        {{"--inbox-prefix", "my inbox", "request", "x", "y"}, "invalid inbox prefix"},
+        {{"--inbox-prefix", "my.>", "sub", "x", "--match-replies"}, "invalid inbox prefix"},
         {{"reply", "svc", "--queue", "bad queue"}, "--queue name"},
     };
     for (const auto& c : cases) {

@@ -19,7 +19,7 @@ TEST_CASE("json_escaped escapes quotes, backslashes and control characters only"
     CHECK(json_escaped("plain text, with: @ / ' {}") == "plain text, with: @ / ' {}");
     CHECK(json_escaped("a\"b") == "a\\\"b");
     CHECK(json_escaped("a\\b") == "a\\\\b");
-    CHECK(json_escaped("\t\n\r") == "\\u0009\\u000a\\u000d");
+    CHECK(json_escaped("\t\n\r") == "\\t\\n\\r");
     CHECK(json_escaped(std::string_view("\x01\x1f\x00", 3)) == "\\u0001\\u001f\\u0000");
     CHECK(json_escaped("\x7f") == "\x7f");
 }

@@ -100,14 +100,6 @@ TEST_CASE("kv values render safely on one line") {
           == "a...");
 }
 
-TEST_CASE("kv multi-line views show text but not control characters or invalid UTF-8") {
-    CHECK(natty::is_displayable_text("line one\nline two\n\tindented"));
-    CHECK(natty::is_displayable_text(""));
-    CHECK_FALSE(natty::is_displayable_text(std::string("a\0b", 3)));
-    CHECK_FALSE(natty::is_displayable_text("\x1b[2J"));
-    CHECK_FALSE(natty::is_displayable_text("\xff\xfe"));
-}
-
 namespace {
 
 // A bucket "cfg" as the server would describe it, without placement.

@@ -3,9 +3,11 @@
 #include <natty/nats/message.hpp>
 #include <natty/nats/publish.hpp>
 #include <natty/output/output.hpp>
+#include <natty/util/utf8.hpp>
 
 // The messaging helpers are private to src/commands; they are tested here with the messages.
 #include "../../src/commands/messaging.hpp"
+#include "../../src/commands/sub_print.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -88,6 +90,23 @@ TEST_CASE("message JSON escapes text and base64-encodes binary bodies") {
     CHECK_FALSE(bin.contains("reply"));
 }
 
+TEST_CASE("message JSON stays valid for bytes that are not UTF-8 and marks base64 headers") {
+    nats::Library library;
+    // A raw client can publish any bytes as a subject; Python's json.loads refused the line.
+    auto odd = nats::Message::create("w.\xff\xfe", "r.\xc3", "x");
+    odd.add_header("K", "\xff\xfe");
+    odd.add_header("Plain", "v");
+    const auto t = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
+    const std::string line = messaging::message_json(odd, t);
+    CHECK(natty::is_valid_utf8(line));
+    const auto doc = nlohmann::json::parse(line);
+    CHECK(doc["subject"] == "w.\xEF\xBF\xBD\xEF\xBF\xBD");
+    CHECK(doc["reply"] == "r.\xEF\xBF\xBD");
+    CHECK_FALSE(doc.contains("headers"));
+    CHECK(doc["headers_b64"]["Sw=="] == nlohmann::json::array({"//4="}));
+    CHECK(doc["headers_b64"]["UGxhaW4="] == nlohmann::json::array({"dg=="}));
+}
+
 TEST_CASE("message JSON can name another subject than the message's own") {
     nats::Library library;
     auto reply = nats::Message::create("_INBOX.abc.1", "", "pong");
@@ -125,4 +144,24 @@ TEST_CASE("human body rendering: newline added, empty shown, binary summarised o
     io.stdout_is_tty = false;
     messaging::write_human_body(io, std::string("\x01\x02\xff", 3));
     CHECK(out.str() == std::string("\x01\x02\xff\n", 4));
+}
+
+TEST_CASE("headers and subjects from the wire cannot drive the terminal") {
+    nats::Library library;
+    // A raw client can publish these; natty's own pub would refuse them.
+    auto msg = nats::Message::create("z.\x1b[31mb", "r\x1bx", "body");
+    msg.add_header("K\x1b]0;pwned\x07", "v\x1b[2Jx");
+    CHECK(messaging::header_lines(msg.headers())
+          == std::vector<std::string>{"K\\x1b]0;pwned\\x07: v\\x1b[2Jx"});
+
+    std::ostringstream out;
+    std::ostringstream err;
+    std::istringstream in;
+    Io io(out, err, in);
+    SubOptions options;
+    sub_detail::Printer printer(options, io, sub_detail::Mode::human);
+    REQUIRE(printer.handle({std::move(msg), sub_detail::WallClock::now()}));
+    CHECK(out.str()
+          == "[#1] Received on \"z.\\x1b[31mb\" with reply \"r\\x1bx\"\n"
+             "K\\x1b]0;pwned\\x07: v\\x1b[2Jx\n\nbody\n\n");
 }

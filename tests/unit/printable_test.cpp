@@ -1,4 +1,5 @@
 #include <natty/util/printable.hpp>
+#include <natty/util/utf8.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -36,4 +37,16 @@ TEST_CASE("invalid_utf8_offset finds the first byte that is not valid UTF-8") {
     CHECK(invalid_utf8_offset("ab\xC3") == 2);           // truncated at the end
     CHECK(invalid_utf8_offset("\xC3\xA9x\x80") == 3);   // stray continuation
     CHECK(invalid_utf8_offset("a\xED\xA0\x80") == 1);   // surrogate
+}
+
+TEST_CASE("displayable text: UTF-8 without control characters but tab, CR and LF") {
+    CHECK(natty::is_displayable_text("line one\nline two\r\n\tindented, \xc3\xa9"));
+    CHECK(natty::is_displayable_text(""));
+    CHECK_FALSE(natty::is_displayable_text(std::string("a\0b", 3)));
+    CHECK_FALSE(natty::is_displayable_text("\x1b[2J"));
+    CHECK_FALSE(natty::is_displayable_text("\x7f"));
+    CHECK_FALSE(natty::is_displayable_text("\xc2\x9b" "31m")); // C1 CSI, as printable() escapes
+    CHECK_FALSE(natty::is_displayable_text("\xff\xfe"));
+    CHECK(natty::is_valid_utf8("\xc2\x9b"));
+    CHECK_FALSE(natty::is_valid_utf8("\xed\xa0\x80"));
 }

@@ -74,8 +74,6 @@ void run_kv_watch(const KvWatchOptions& options, Runtime& runtime);
 // A value for a one-line view: text as is (cut to `max` characters with "..."), anything with
 // control characters or invalid UTF-8 as "base64:<data>", the empty value as "" .
 std::string render_value_inline(std::string_view value, std::size_t max);
-// True when the value can be shown as text in a multi-line view (UTF-8, only \n \t \r controls).
-bool is_displayable_text(std::string_view value);
 // A bucket's stream (KV_<bucket>) as the object of `kv info --json` and `kv ls --json`.
 nlohmann::json kv_bucket_json(const nats::StreamInfo& info);
 // A bucket's stream as `kv info` and `kv add` print it.

@@ -29,11 +29,10 @@ std::string count_of(std::uint64_t n, std::string_view noun);
 // 1023 -> "1023 B", 1536 -> "1.5 KiB" (binary units, one decimal).
 std::string human_bytes(std::uint64_t n);
 
-
-bool is_valid_utf8(std::string_view bytes);
 std::string base64_encode(std::string_view bytes);
 
-// Left-aligned columns separated by two spaces; the first row is the header.
+// Left-aligned columns separated by two spaces; the first row is the header. Cells are shown
+// printable() (control characters escaped), as are Columns' values.
 class Table {
 public:
     explicit Table(std::vector<std::string> header) { m_rows.push_back(std::move(header)); }

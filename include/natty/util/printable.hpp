@@ -11,8 +11,4 @@ namespace natty {
 // subjects, file names, flags) on its way to stderr or a human-readable line.
 std::string printable(std::string_view text);
 
-// The offset of the first byte of `text` that is not part of valid UTF-8 (no overlong forms,
-// surrogates or code points above U+10FFFF), or std::string_view::npos when it is all valid.
-std::size_t invalid_utf8_offset(std::string_view text);
-
 } // namespace natty
