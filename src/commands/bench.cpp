@@ -167,10 +167,11 @@ void run_clients(Io& io,
     failure.rethrow();
 }
 
-std::deque<nats::Connection> connect_clients(Runtime& runtime, std::size_t clients) {
+std::deque<nats::Connection>
+connect_clients(Runtime& runtime, std::size_t clients, bool send_asap) {
     std::deque<nats::Connection> connections;
     for (std::size_t i = 0; i < clients; ++i) {
-        connections.emplace_back(runtime.connect());
+        connections.emplace_back(runtime.connect(false, send_asap));
     }
     return connections;
 }

@@ -134,7 +134,9 @@ bool want_progress(const Io& io, const BenchOptions& options);
 
 // One connection per client, opened one after another on this thread (a connect's watchdog
 // must not see another connect's sockets). A deque: its elements never move.
-std::deque<nats::Connection> connect_clients(Runtime& runtime, std::size_t clients);
+// `send_asap`: see nats::ConnectSpec.
+std::deque<nats::Connection>
+connect_clients(Runtime& runtime, std::size_t clients, bool send_asap = false);
 
 // Refuses a --size the server would not accept (more than its max_payload).
 void check_size(std::size_t size, const nats::Connection& connection);

@@ -83,6 +83,14 @@ nlohmann::json counts_json(std::uint64_t msgs, std::uint64_t bytes, std::uint64_
             {"bytes_per_sec", rate(bytes, seconds)}};
 }
 
+// `text` padded with spaces to `width` characters (not bytes: "µs" is three bytes, two characters).
+std::string padded(const std::string& text, std::size_t width, bool right_align) {
+    const auto chars = static_cast<std::size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+    const std::string fill(chars < width ? width - chars : 0, ' ');
+    return right_align ? fill + text : text + fill;
+}
+
 void write_latency(Io& io, const Histogram& h) {
     std::string line = "  Latency: min " + format_latency(h.min());
     for (const auto& p : k_percentiles) {
@@ -101,9 +109,8 @@ void write_latency(Io& io, const Histogram& h) {
         const double share = static_cast<double>(row.count) / static_cast<double>(h.count());
         const auto width = most == 0 ? 0 : static_cast<std::size_t>(std::llround(
                                k_histogram_width * static_cast<double>(row.count) / static_cast<double>(most)));
-        char range[64];
-        std::snprintf(range, sizeof range, "%9s - %-9s", format_latency(row.low).c_str(),
-                      format_latency(row.high).c_str());
+        const std::string range = padded(format_latency(row.low), 9, true) + " - "
+                                  + padded(format_latency(row.high), 9, false);
         std::string bar(width, '#');
         bar.resize(static_cast<std::size_t>(k_histogram_width), ' ');
         io.out << "    " << range << " |" << bar << "| " << fixed(share * 100, 1) << "% ("
