@@ -1,4 +1,5 @@
 #include <natty/commands/app.hpp>
+#include <natty/commands/bench.hpp>
 #include <natty/commands/complete.hpp>
 #include <natty/commands/context.hpp>
 #include <natty/commands/kv.hpp>
@@ -37,6 +38,7 @@ void register_commands(CLI::App& app, Runtime& runtime) {
     setup_sub(app, runtime);
     setup_request(app, runtime);
     setup_reply(app, runtime);
+    setup_bench(app, runtime);
 }
 
 void print_error(Io& io, const std::string& message, const std::string& hint) {

@@ -11,7 +11,7 @@ namespace {
 bool takes_file(std::string_view option) {
     return option == "--tlsca" || option == "--tlscert" || option == "--tlskey" ||
            option == "--creds" || option == "--nkey" || option == "--outfile" ||
-           option == "--from";
+           option == "--from" || option == "--csv";
 }
 
 const CLI::App* find_subcommand(const CLI::App* app, const std::string& word) {

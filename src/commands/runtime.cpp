@@ -23,9 +23,9 @@ const Settings& Runtime::settings() {
     return *m_settings;
 }
 
-nats::Connection Runtime::connect(bool reconnect) {
+nats::Connection Runtime::connect(bool reconnect, bool send_asap) {
     return diagnose::connect(
-        settings(), reconnect, [this](const std::string& line) { m_io.note(line); });
+        settings(), reconnect, [this](const std::string& line) { m_io.note(line); }, send_asap);
 }
 
 void setup_connection_flags(CLI::App& app, ConnectionFlags& flags) {

@@ -193,7 +193,8 @@ void explain_connect_failure(const nats::ConnectError& failure, const Settings& 
     throw Error(failure.code(), "cannot connect to " + target.text + ": " + failure.reason());
 }
 
-nats::Connection connect(const Settings& settings, bool reconnect, nats::EventSink notify) {
+nats::Connection
+connect(const Settings& settings, bool reconnect, nats::EventSink notify, bool send_asap) {
     require_readable_files(settings);
     if (settings.trace && notify) {
         notify(">>> connecting to " + redact_url(settings.values.url) + " (url from "
@@ -201,7 +202,9 @@ nats::Connection connect(const Settings& settings, bool reconnect, nats::EventSi
                + ", timeout " + format_go_duration(settings.timeout) + ")");
     }
     try {
-        return nats::Connection::connect(connect_spec(settings, reconnect), std::move(notify));
+        nats::ConnectSpec spec = connect_spec(settings, reconnect);
+        spec.send_asap = send_asap;
+        return nats::Connection::connect(spec, std::move(notify));
     } catch (const nats::ConnectError& failure) {
         explain_connect_failure(failure, settings);
     }

@@ -405,6 +405,9 @@ OptionsHandle build_options(const ConnectSpec& spec, Connection::State* state) {
     // answers when each arrives on its own subscription; the library's single delivery thread
     // keeps the server's order (see Library).
     check(natsOptions_UseGlobalMessageDelivery(o, true), "use ordered message delivery");
+    if (spec.send_asap) {
+        check(natsOptions_SetSendAsap(o, true), "send publishes at once");
+    }
     if (spec.reconnect) {
         check(natsOptions_SetMaxReconnect(o, -1), "set reconnect");
         check(natsOptions_SetReconnectWait(o, 500), "set reconnect wait");

@@ -27,8 +27,9 @@ public:
     ContextStore& store();
     // Resolves flag > env > context > default once; throws ConfigError/UsageError.
     const Settings& settings();
-    // Connects with the resolved settings; notices go to stderr.
-    nats::Connection connect(bool reconnect = false);
+    // Connects with the resolved settings; notices go to stderr. `send_asap`: see
+    // nats::ConnectSpec.
+    nats::Connection connect(bool reconnect = false, bool send_asap = false);
 
 private:
     Io& m_io;

@@ -9,8 +9,10 @@ namespace natty::diagnose {
 // Every file a setting names is checked first (a missing credentials file or CA is named with
 // the setting it came from); a connect that fails becomes an Error that says which server,
 // which phase and why, with a hint, using a raw probe of the first server to learn what
-// nats.c does not say. `notify` receives connection events and --trace lines.
-nats::Connection connect(const Settings& settings, bool reconnect, nats::EventSink notify);
+// nats.c does not say. `notify` receives connection events and --trace lines. `send_asap`:
+// see nats::ConnectSpec.
+nats::Connection
+connect(const Settings& settings, bool reconnect, nats::EventSink notify, bool send_asap = false);
 
 // Checks that every file a setting names (credentials, NKey seed, TLS certificate, key, CA)
 // can be read; throws a ConfigError naming the setting and where it came from otherwise.

@@ -35,6 +35,9 @@ struct ConnectSpec {
     // Long-running commands (sub, kv watch) reconnect forever; one-shot commands fail fast.
     bool reconnect = false;
     bool trace = false;
+    // Every publish goes out at once instead of being batched by nats.c's flusher thread, which
+    // waits about a millisecond for more: for answering requests one at a time (bench reply).
+    bool send_asap = false;
 };
 
 } // namespace natty::nats
