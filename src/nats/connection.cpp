@@ -1,4 +1,5 @@
 #include <natty/nats/connection.hpp>
+#include <natty/nats/library.hpp>
 #include <natty/nats/nkey.hpp>
 #include <natty/util/json_escape.hpp>
 #include <natty/util/redact.hpp>
@@ -439,6 +440,7 @@ Connection::~Connection() {
 }
 
 Connection Connection::connect(const ConnectSpec& spec, EventSink notify) {
+    open_library();
     auto state = std::make_unique<State>();
     state->notify = std::move(notify);
     state->trace = spec.trace;
