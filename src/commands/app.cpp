@@ -69,8 +69,9 @@ std::optional<std::string_view> command_word(const CLI::App& app,
 }
 
 bool asks_for_help(const std::vector<std::string>& args) {
-    return std::any_of(args.begin(), args.end(),
-                       [](const std::string& arg) { return arg == "-h" || arg == "--help"; });
+    return std::any_of(args.begin(), args.end(), [](const std::string& arg) {
+        return arg == "-h" || arg == "--help";
+    });
 }
 
 // Building every family's flags is most of natty's own start-up (~3 M instructions), so only

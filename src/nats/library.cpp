@@ -32,7 +32,9 @@ void open_library() {
     static const Library library;
 }
 
-void prepare_process() { OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr); }
+void prepare_process() {
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
+}
 
 const char* library_version() { return nats_GetVersion(); }
 

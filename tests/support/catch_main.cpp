@@ -2,9 +2,9 @@
 // Like natty's own main, it prepares the process for nats.c and OpenSSL first (in-process tests
 // open nats.c lazily too, see nats::prepare_process).
 #define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
-
 #include <natty/nats/library.hpp>
+
+#include <catch2/catch.hpp>
 
 int main(int argc, char** argv) {
     natty::nats::prepare_process();

@@ -92,7 +92,8 @@ TEST_CASE("every command and alias in the top-level help shows its own help") {
     std::size_t words = 0;
     for (++line; line != lines.end() && line->rfind("  ", 0) == 0; ++line) {
         const std::string names = line->substr(2, line->find("  ", 2) - 2);
-        const std::string description = line->substr(line->find_first_not_of(' ', 2 + names.size()));
+        const std::string description =
+            line->substr(line->find_first_not_of(' ', 2 + names.size()));
         for (std::size_t start = 0; start < names.size();) {
             const std::size_t end = std::min(names.find(", ", start), names.size());
             const std::string word = names.substr(start, end - start);
