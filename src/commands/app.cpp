@@ -15,7 +15,11 @@
 #include <CLI/CLI.hpp>
 #include <openssl/opensslv.h>
 
+#include <algorithm>
+#include <array>
 #include <iostream>
+#include <optional>
+#include <string_view>
 
 namespace natty {
 namespace {
@@ -28,17 +32,66 @@ constexpr const char* k_exit_codes = R"(Exit codes:
   4   cannot connect             130 interrupted (SIGINT), 143 terminated (SIGTERM)
   server check uses Nagios codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.)";
 
-// The explicit list of command families; each registers its own subcommands.
-void register_commands(CLI::App& app, Runtime& runtime) {
-    setup_context(app, runtime);
-    setup_server(app, runtime);
-    setup_rtt(app, runtime);
-    setup_kv(app, runtime);
-    setup_pub(app, runtime);
-    setup_sub(app, runtime);
-    setup_request(app, runtime);
-    setup_reply(app, runtime);
-    setup_bench(app, runtime);
+// The explicit list of command families, by the top-level name and alias each registers;
+// each registers its own subcommands.
+struct Family {
+    std::string_view name;
+    std::string_view alias;
+    void (*setup)(CLI::App&, Runtime&);
+};
+constexpr std::array<Family, 9> k_families{{
+    {"context", "ctx", setup_context},
+    {"server", "", setup_server},
+    {"rtt", "", setup_rtt},
+    {"kv", "", setup_kv},
+    {"pub", "publish", setup_pub},
+    {"sub", "subscribe", setup_sub},
+    {"request", "req", setup_request},
+    {"reply", "", setup_reply},
+    {"bench", "", setup_bench},
+}};
+
+// The first argument that is neither a global option nor its value: the command word, if any.
+std::optional<std::string_view> command_word(const CLI::App& app,
+                                             const std::vector<std::string>& args) {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg == "--") {
+            return arg;
+        }
+        if (arg.size() < 2 || arg.front() != '-') {
+            return arg;
+        }
+        const CLI::Option* opt = app.get_option_no_throw(arg);
+        if (opt != nullptr && opt->get_type_size() > 0) {
+            ++i; // its value, which may look like a command ("--context pub")
+        }
+    }
+    return std::nullopt;
+}
+
+bool asks_for_help(const std::vector<std::string>& args) {
+    return std::any_of(args.begin(), args.end(), [](const std::string& arg) {
+        return arg == "-h" || arg == "--help";
+    });
+}
+
+// Building every family's flags is most of natty's own start-up (~3 M instructions), so only
+// the invoked family is built. Help and completion list all commands and need all of them, as
+// does an unknown word, whose error must read as it always has; with no command word at all
+// (--version, a missing command) none is needed.
+void register_commands(CLI::App& app, Runtime& runtime, const std::vector<std::string>& args) {
+    const auto word = command_word(app, args);
+    const auto invoked = std::find_if(k_families.begin(), k_families.end(), [&](const Family& f) {
+        return word && (*word == f.name || (!f.alias.empty() && *word == f.alias));
+    });
+    if (invoked != k_families.end()) {
+        invoked->setup(app, runtime);
+    } else if (word || asks_for_help(args)) {
+        for (const Family& family : k_families) {
+            family.setup(app, runtime);
+        }
+    }
 }
 
 void print_error(Io& io, const std::string& message, const std::string& hint) {
@@ -64,7 +117,7 @@ int run_cli(const std::vector<std::string>& args, Io& io) {
     app.fallthrough(true);
     app.option_defaults()->always_capture_default(false);
     setup_connection_flags(app, runtime.flags());
-    register_commands(app, runtime);
+    register_commands(app, runtime, args);
     try {
         if (!args.empty() && args.front() == "__complete") {
             run_complete(app, std::vector<std::string>(args.begin() + 1, args.end()), runtime);

@@ -38,7 +38,7 @@ struct Received {
 };
 
 // Hands messages from nats.c's delivery thread to the printing thread. natty's connections use
-// the library's one delivery thread for all their subscriptions (see nats::Library), so this
+// the library's one delivery thread for all their subscriptions (see nats::open_library), so this
 // is called from that single thread, in the server's order. When the queue is full it blocks
 // that thread, which makes nats.c buffer further messages for each subscription up to its
 // pending limit and then drop and count them (slow consumer) instead of growing without bound.

@@ -1,4 +1,5 @@
 #include <natty/nats/connection.hpp>
+#include <natty/nats/library.hpp>
 #include <natty/nats/nkey.hpp>
 #include <natty/util/json_escape.hpp>
 #include <natty/util/redact.hpp>
@@ -403,7 +404,7 @@ OptionsHandle build_options(const ConnectSpec& spec, Connection::State* state) {
     }
     // With a thread per subscription, a reply could be handed over before the request it
     // answers when each arrives on its own subscription; the library's single delivery thread
-    // keeps the server's order (see Library).
+    // keeps the server's order (see open_library).
     check(natsOptions_UseGlobalMessageDelivery(o, true), "use ordered message delivery");
     if (spec.send_asap) {
         check(natsOptions_SetSendAsap(o, true), "send publishes at once");
@@ -442,6 +443,7 @@ Connection::~Connection() {
 }
 
 Connection Connection::connect(const ConnectSpec& spec, EventSink notify) {
+    open_library();
     auto state = std::make_unique<State>();
     state->notify = std::move(notify);
     state->trace = spec.trace;

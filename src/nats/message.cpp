@@ -1,4 +1,5 @@
 #include <natty/error.hpp>
+#include <natty/nats/library.hpp>
 #include <natty/nats/message.hpp>
 
 #include <algorithm>
@@ -20,6 +21,7 @@ using CharArray = std::unique_ptr<const char*, FreeArray>;
 } // namespace
 
 Message Message::create(std::string_view subject, std::string_view reply, std::string_view data) {
+    open_library(); // natsMsg_Destroy hands messages to nats.c's garbage collector
     if (data.size() > static_cast<std::size_t>(INT_MAX)) {
         throw UsageError("payload of " + std::to_string(data.size()) + " bytes is too large");
     }

@@ -8,7 +8,6 @@
 #include <natty/nats/async_subscription.hpp>
 #include <natty/nats/connection.hpp>
 #include <natty/nats/jetstream_api.hpp>
-#include <natty/nats/library.hpp>
 #include <natty/nats/publish.hpp>
 
 #include <catch2/catch.hpp>
@@ -46,7 +45,6 @@ nats::AsyncSubscription answer_with(nats::Connection& connection, const std::str
 
 TEST_CASE("jetstream api: account info and stream info as the server sent them",
           "[jetstream][api]") {
-    nats::Library library;
     TempDir dir;
     const auto server = NatsServer::start({.jetstream = true}, dir.path());
     auto connection = connect_to(*server);
@@ -68,7 +66,6 @@ TEST_CASE("jetstream api: account info and stream info as the server sent them",
 
 TEST_CASE("jetstream api: an error reply is a JetStreamApiError with the server's codes",
           "[jetstream][api]") {
-    nats::Library library;
     TempDir dir;
     const auto server = NatsServer::start({.jetstream = true}, dir.path());
     auto connection = connect_to(*server);
@@ -91,7 +88,6 @@ TEST_CASE("jetstream api: an error reply is a JetStreamApiError with the server'
 
 TEST_CASE("jetstream api: without JetStream nobody answers, and it says so",
           "[jetstream][api]") {
-    nats::Library library;
     TempDir dir;
     const auto server = NatsServer::start({}, dir.path());
     auto connection = connect_to(*server);
@@ -102,7 +98,6 @@ TEST_CASE("jetstream api: without JetStream nobody answers, and it says so",
 
 TEST_CASE("jetstream api: replies that are not API responses are refused",
           "[jetstream][api]") {
-    nats::Library library;
     TempDir dir;
     const auto server = NatsServer::start({}, dir.path());
     auto connection = connect_to(*server, "fake.api.");

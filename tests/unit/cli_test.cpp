@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,34 @@ TEST_CASE("help goes to stdout with exit 0 and the version names nats.c") {
     CHECK(version.exit_code == 0);
     CHECK(version.out.rfind("natty ", 0) == 0);
     CHECK(contains(version.out, "(nats.c 3."));
+}
+
+// run_cli builds only the invoked command family: each name and alias `natty --help` lists
+// (a line "  NAME, ALIAS   Description") must still reach its own family and its help.
+TEST_CASE("every command and alias in the top-level help shows its own help") {
+    InProcess natty;
+    const auto help = natty.natty({"--help"});
+    REQUIRE(help.exit_code == 0);
+    const auto lines = lines_of(help.out);
+    auto line = std::find(lines.begin(), lines.end(), "Subcommands:");
+    REQUIRE(line != lines.end());
+    std::size_t words = 0;
+    for (++line; line != lines.end() && line->rfind("  ", 0) == 0; ++line) {
+        const std::string names = line->substr(2, line->find("  ", 2) - 2);
+        const std::string description =
+            line->substr(line->find_first_not_of(' ', 2 + names.size()));
+        for (std::size_t start = 0; start < names.size();) {
+            const std::size_t end = std::min(names.find(", ", start), names.size());
+            const std::string word = names.substr(start, end - start);
+            start = end + 2;
+            ++words;
+            INFO(word);
+            const auto own = natty.natty({"--no-context", word, "--help"});
+            CHECK(own.exit_code == 0);
+            CHECK(lines_of(own.out).front() == description);
+        }
+    }
+    CHECK(words >= 8);
 }
 
 TEST_CASE("the environment comes from Io and not from the process") {

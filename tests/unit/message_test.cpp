@@ -1,5 +1,4 @@
 #include <natty/error.hpp>
-#include <natty/nats/library.hpp>
 #include <natty/nats/message.hpp>
 #include <natty/nats/publish.hpp>
 #include <natty/output/output.hpp>
@@ -17,7 +16,6 @@
 using namespace natty;
 
 TEST_CASE("a created message exposes subject, reply and binary payload") {
-    nats::Library library;
     const std::string payload("a\0b\xff", 4);
     auto msg = nats::Message::create("orders.new", "_INBOX.x", payload);
     CHECK(msg.subject() == "orders.new");
@@ -29,7 +27,6 @@ TEST_CASE("a created message exposes subject, reply and binary payload") {
 }
 
 TEST_CASE("headers come back sorted by key with values in insertion order") {
-    nats::Library library;
     auto msg = nats::Message::create("s", "", "x");
     msg.add_header("Zeta", "1");
     msg.add_header("Alpha", "first");
@@ -46,7 +43,6 @@ TEST_CASE("headers come back sorted by key with values in insertion order") {
 }
 
 TEST_CASE("a message without headers has an empty header list") {
-    nats::Library library;
     auto msg = nats::Message::create("s", "", "x");
     CHECK(msg.headers().empty());
     CHECK(nats::header_wire_size({}) == 0);
@@ -71,7 +67,6 @@ TEST_CASE("counts are grouped in thousands") {
 }
 
 TEST_CASE("message JSON escapes text and base64-encodes binary bodies") {
-    nats::Library library;
     auto text = nats::Message::create("s", "r", "q\"\\\t\x01 é");
     text.add_header("K", "v");
     const auto t = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
@@ -91,7 +86,6 @@ TEST_CASE("message JSON escapes text and base64-encodes binary bodies") {
 }
 
 TEST_CASE("message JSON stays valid for bytes that are not UTF-8 and marks base64 headers") {
-    nats::Library library;
     // A raw client can publish any bytes as a subject; Python's json.loads refused the line.
     auto odd = nats::Message::create("w.\xff\xfe", "r.\xc3", "x");
     odd.add_header("K", "\xff\xfe");
@@ -108,7 +102,6 @@ TEST_CASE("message JSON stays valid for bytes that are not UTF-8 and marks base6
 }
 
 TEST_CASE("message JSON can name another subject than the message's own") {
-    nats::Library library;
     auto reply = nats::Message::create("_INBOX.abc.1", "", "pong");
     const auto t = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
     const auto own = nlohmann::json::parse(messaging::message_json(reply, t));
@@ -119,7 +112,6 @@ TEST_CASE("message JSON can name another subject than the message's own") {
 }
 
 TEST_CASE("a message to publish carries its headers in the order given") {
-    nats::Library library;
     const nats::Headers headers{{"B", {"1", "2"}}, {"A", {"3"}}};
     const auto msg = nats::make_message("s", "r", "x", headers);
     CHECK(msg.subject() == "s");
@@ -147,7 +139,6 @@ TEST_CASE("human body rendering: newline added, empty shown, binary summarised o
 }
 
 TEST_CASE("headers and subjects from the wire cannot drive the terminal") {
-    nats::Library library;
     // A raw client can publish these; natty's own pub would refuse them.
     auto msg = nats::Message::create("z.\x1b[31mb", "r\x1bx", "body");
     msg.add_header("K\x1b]0;pwned\x07", "v\x1b[2Jx");

@@ -12,7 +12,7 @@
 namespace natty::nats {
 
 // An owned subscription whose messages nats.c pushes to a handler. natty's connections share
-// the library's single delivery thread (see Library): every handler and completion of every
+// the library's single delivery thread (see open_library): every handler and completion of every
 // asynchronous subscription runs on that one thread, in the order the server sent the messages,
 // so a handler that blocks holds up all of them. The connection must outlive it.
 class AsyncSubscription {
