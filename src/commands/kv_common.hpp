@@ -19,7 +19,7 @@ namespace natty::kv_common {
 // A connection with its JetStream context.
 struct Session {
     explicit Session(Runtime& runtime, bool reconnect = false)
-        : connection(runtime.connect(reconnect)), js(connection) {}
+        : connection(runtime.connect(reconnect, /*send_asap=*/true)), js(connection) {}
     nats::Connection connection;
     nats::JetStream js;
 };

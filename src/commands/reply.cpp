@@ -221,7 +221,7 @@ void run_reply(const ReplyOptions& options, Runtime& runtime) {
     const bool echo = options.echo || (!options.body && options.command.empty());
     ReplyPlan plan = compile_reply(options);
     const messaging::UntiedErr untied(io);
-    auto connection = runtime.connect(/*reconnect=*/true);
+    auto connection = runtime.connect(/*reconnect=*/true, /*send_asap=*/true);
     Replier replier(std::move(plan), io, connection, echo);
     InterruptGuard interrupt;
     auto sub = nats::Subscription::subscribe(connection, options.subject, options.queue);

@@ -229,7 +229,7 @@ void run_request(const RequestOptions& options, Runtime& runtime) {
     std::optional<Template> body =
         messaging::body_argument(io, options.body, options.force_stdin, templates);
     const std::string inbox = messaging::new_inbox(messaging::inbox_prefix(runtime.settings()));
-    auto connection = runtime.connect();
+    auto connection = runtime.connect(/*reconnect=*/false, /*send_asap=*/true);
     if (!body) { // stdin is read only now: bounded by the server's max_payload
         const InterruptGuard reading;
         body = messaging::read_stdin_body(

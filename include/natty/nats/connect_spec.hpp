@@ -36,7 +36,8 @@ struct ConnectSpec {
     bool reconnect = false;
     bool trace = false;
     // Every publish goes out at once instead of being batched by nats.c's flusher thread, which
-    // waits about a millisecond for more: for answering requests one at a time (bench reply).
+    // waits about a millisecond for more: for commands that make or answer requests one at a
+    // time (request, reply, kv, bench request/reply/kv), not for publishing in bulk.
     bool send_asap = false;
 };
 
