@@ -132,6 +132,17 @@ std::optional<std::string> Io::read_input(std::size_t limit, const InterruptGuar
     return data;
 }
 
+namespace {
+
+// A line's CR before its LF (or before the end of input), as Go's bufio.ScanLines drops it.
+void drop_carriage_return(std::string& line) {
+    if (!line.empty() && line.back() == '\r') {
+        line.pop_back();
+    }
+}
+
+} // namespace
+
 bool Io::read_line(std::string& line, std::size_t limit, const InterruptGuard* interrupt) {
     if (interrupted(interrupt)) {
         return false;
@@ -139,15 +150,17 @@ bool Io::read_line(std::string& line, std::size_t limit, const InterruptGuard* i
     std::size_t searched = m_input_pos;
     for (;;) {
         const std::size_t newline = m_input.find('\n', searched);
-        if (newline != std::string::npos && newline - m_input_pos <= limit) {
+        if (newline != std::string::npos
+            && newline - m_input_pos - (newline > m_input_pos && m_input[newline - 1] == '\r')
+                   <= limit) {
             line.assign(m_input, m_input_pos, newline - m_input_pos);
-            if (!line.empty() && line.back() == '\r') { // CRLF, as Go's bufio.ScanLines
-                line.pop_back();
-            }
+            drop_carriage_return(line);
             m_input_pos = newline + 1;
             return true;
         }
-        if (m_input.size() - m_input_pos > limit) { // too long: hand back limit + 1 bytes
+        const std::size_t pending = m_input.size() - m_input_pos;
+        // Too long (a CR that may yet be followed by LF does not count): hand back limit + 1.
+        if (pending > limit + 1 || (pending == limit + 1 && m_input.back() != '\r')) {
             line.assign(m_input, m_input_pos, limit + 1);
             m_input_pos += limit + 1;
             return true;
@@ -163,6 +176,7 @@ bool Io::read_line(std::string& line, std::size_t limit, const InterruptGuard* i
         return false;
     }
     line.assign(m_input, m_input_pos);
+    drop_carriage_return(line);
     m_input_pos = m_input.size();
     return true;
 }

@@ -20,7 +20,7 @@ namespace {
 
 constexpr std::int64_t k_max_clients = 256;
 constexpr std::int64_t k_max_msgs = 1'000'000'000'000;
-constexpr Duration k_max_duration = std::chrono::hours(24);
+constexpr Duration k_max_bench_duration = std::chrono::hours(24);
 constexpr std::chrono::milliseconds k_tick{100};
 
 // Draws "[#####     ] 12,345/100,000 msgs 61,234 msgs/s" on a terminal's stderr.
@@ -37,15 +37,16 @@ public:
             of = "/" + output::with_commas(*m_watch.total);
         }
         if (m_watch.duration) {
-            fraction = std::max(fraction, secs / std::chrono::duration<double>(*m_watch.duration).count());
+            fraction =
+                std::max(fraction, secs / std::chrono::duration<double>(*m_watch.duration).count());
         }
         constexpr double k_width = 30;
         std::string bar(static_cast<std::size_t>(std::min(fraction, 1.0) * k_width), '#');
         bar.resize(static_cast<std::size_t>(k_width), ' ');
         char rate[32];
         std::snprintf(rate, sizeof rate, "%.0f", secs > 0 ? static_cast<double>(done) / secs : 0.0);
-        m_io.write_err("\r[" + bar + "] " + output::with_commas(done) + of + " " + m_watch.unit + " "
-                       + rate + " " + m_watch.unit + "/s ");
+        m_io.write_err("\r[" + bar + "] " + output::with_commas(done) + of + " " + m_watch.unit
+                       + " " + rate + " " + m_watch.unit + "/s ");
         m_drawn = true;
     }
     void finish() {
@@ -82,13 +83,14 @@ private:
 
 } // namespace
 
-Plan check_plan(const BenchOptions& options, bool size_defaults) {
+Plan check_plan(const BenchOptions& options, bool size_defaults, bool per_client_msgs) {
     Plan plan;
     plan.clients = static_cast<std::size_t>(options.clients);
     if (!options.duration.empty()) {
         const Duration d = parse_duration(options.duration, "--duration");
-        if (d < std::chrono::milliseconds(1) || d > k_max_duration) {
-            throw UsageError("--duration must be from 1ms to 24h, not \"" + options.duration + "\"");
+        if (d < std::chrono::milliseconds(1) || d > k_max_bench_duration) {
+            throw UsageError("--duration must be from 1ms to 24h, not \"" + options.duration
+                             + "\"");
         }
         plan.duration = d;
     }
@@ -100,6 +102,13 @@ Plan check_plan(const BenchOptions& options, bool size_defaults) {
         plan.msgs = static_cast<std::uint64_t>(*options.msgs);
     } else if (!plan.duration) {
         plan.msgs = k_default_msgs;
+    }
+    // Shared messages are split between the clients: a client with none would only skew the
+    // per-client minimum and spread.
+    if (!per_client_msgs && plan.msgs && *plan.msgs < plan.clients) {
+        throw UsageError("--clients " + std::to_string(plan.clients) + " is more than --msgs "
+                             + std::to_string(*plan.msgs) + ", which the clients share",
+                         "give each client at least one message");
     }
     if (options.size) {
         const std::int64_t size = parse_size(*options.size, "--size");
@@ -213,8 +222,10 @@ namespace {
 
 // The flags every bench subcommand takes.
 void add_common(CLI::App* cmd, BenchOptions& o, const char* msgs_help) {
-    cmd->add_option("--clients", o.clients, "Concurrent clients, each with its own connection "
-                                            "(default 1)")
+    cmd->add_option("--clients",
+                    o.clients,
+                    "Concurrent clients, each with its own connection "
+                    "(default 1)")
         ->transform(whole_number({1, static_cast<std::uint64_t>(bench::k_max_clients)}));
     cmd->add_option("--msgs", o.msgs, msgs_help)
         ->transform(whole_number({1, static_cast<std::uint64_t>(bench::k_max_msgs)}));
@@ -222,10 +233,14 @@ void add_common(CLI::App* cmd, BenchOptions& o, const char* msgs_help) {
                     o.duration,
                     "Run this long (1ms to 24h); with --msgs too, whichever comes first");
     cmd->add_flag("--json", o.json, "Print the results as one JSON document");
-    cmd->add_option("--csv", o.csv, "Write the results as CSV to FILE (- for stdout, instead "
-                                    "of the text report)");
-    cmd->add_flag("--no-progress", o.no_progress, "No progress bar (drawn only when stderr is "
-                                                  "a terminal)");
+    cmd->add_option("--csv",
+                    o.csv,
+                    "Write the results as CSV to FILE (- for stdout, instead "
+                    "of the text report)");
+    cmd->add_flag("--no-progress",
+                  o.no_progress,
+                  "No progress bar (drawn only when stderr is "
+                  "a terminal)");
 }
 
 void add_subject(CLI::App* cmd, BenchOptions& o) {
@@ -264,16 +279,18 @@ void setup_bench(CLI::App& app, Runtime& runtime) {
     s->callback([sub, &runtime] { run_bench_sub(*sub, runtime); });
 
     auto req = std::make_shared<BenchOptions>();
-    auto* r = bench->add_subcommand("request", "Send requests one after another per client and "
-                                               "measure each round trip");
+    auto* r = bench->add_subcommand("request",
+                                    "Send requests one after another per client and "
+                                    "measure each round trip");
     add_subject(r, *req);
     add_common(r, *req, "Requests to send, shared by the clients (default 100000)");
     add_size(r, *req, "Request size: bytes or 1KiB, 1MB... (default 128)");
     r->callback([req, &runtime] { run_bench_request(*req, runtime); });
 
     auto rep = std::make_shared<BenchOptions>();
-    auto* y = bench->add_subcommand("reply", "Answer requests (queue group natty-bench) until "
-                                             "--msgs are answered");
+    auto* y = bench->add_subcommand("reply",
+                                    "Answer requests (queue group natty-bench) until "
+                                    "--msgs are answered");
     add_subject(y, *rep);
     add_common(y, *rep, "Requests to answer, by all clients together (default 100000)");
     add_size(y, *rep, "Reply with this many bytes (default: echo the request)");
@@ -283,10 +300,14 @@ void setup_bench(CLI::App& app, Runtime& runtime) {
     auto* k = bench->add_subcommand("kv", "Put --msgs keys into a bucket, then get them back");
     add_common(k, *kv, "Keys to put and then get, shared by the clients (default 100000)");
     add_size(k, *kv, "Value size: bytes or 1KiB, 1MB... (default 128)");
-    k->add_option("--bucket", kv->bucket, "Bucket to use; created (history 1) when missing "
-                                          "(default benchbucket)");
-    k->add_option("--storage", kv->storage, "Storage of a bucket it creates: file or memory "
-                                            "(default file)")
+    k->add_option("--bucket",
+                  kv->bucket,
+                  "Bucket to use; created (history 1) when missing "
+                  "(default benchbucket)");
+    k->add_option("--storage",
+                  kv->storage,
+                  "Storage of a bucket it creates: file or memory "
+                  "(default file)")
         ->check(CLI::IsMember({"file", "memory"}));
     k->callback([kv, &runtime] { run_bench_kv(*kv, runtime); });
 }

@@ -38,7 +38,9 @@ struct Plan {
     std::optional<std::size_t> size;   // nullopt only for reply without --size (echo)
     std::optional<Duration> duration;
 };
-Plan check_plan(const BenchOptions& options, bool size_defaults = true);
+Plan check_plan(const BenchOptions& options,
+                bool size_defaults = true,
+                bool per_client_msgs = false);
 
 // This client's part of `total`: the first total % clients clients take one more.
 std::uint64_t share_of(std::uint64_t total, std::size_t clients, std::size_t client);
@@ -79,7 +81,7 @@ struct Phase {
 };
 
 struct Report {
-    std::string benchmark; // pub, sub, request, reply, kv
+    std::string benchmark;  // pub, sub, request, reply, kv
     std::string target_key; // "subject" or "bucket"
     std::string target;
     std::optional<std::size_t> size;

@@ -42,7 +42,8 @@ void ensure_bucket(nats::JetStream& js, const BenchOptions& options, Io& io) {
     config.history = 1;
     config.memory_storage = options.storage == "memory";
     nats::KvBucket::create(js, config);
-    io.note("Created bucket \"" + options.bucket + "\" (" + options.storage + " storage, history 1)");
+    io.note("Created bucket \"" + options.bucket + "\" (" + options.storage
+            + " storage, history 1)");
 }
 
 void put_client(nats::KvBucket& bucket,
@@ -78,8 +79,9 @@ void get_client(nats::KvBucket& bucket,
         const auto record = bucket.get(key);
         const auto end = Clock::now();
         if (!record) {
-            throw Error(ExitCode::failure, "bench kv: key \"" + key + "\" of bucket \""
-                                               + bucket.name() + "\" is missing after its put");
+            throw Error(ExitCode::failure,
+                        "bench kv: key \"" + key + "\" of bucket \"" + bucket.name()
+                            + "\" is missing after its put");
         }
         if (record->value.size() != size) {
             throw Error(ExitCode::failure,
@@ -100,10 +102,11 @@ void get_client(nats::KvBucket& bucket,
 void run_bench_kv(const BenchOptions& options, Runtime& runtime) {
     Io& io = runtime.io();
     if (const std::string problem = kv_bucket_problem(options.bucket); !problem.empty()) {
-        throw UsageError("invalid bucket name: " + problem, "bucket names are letters, digits, - and _");
+        throw UsageError("invalid bucket name: " + problem,
+                         "bucket names are letters, digits, - and _");
     }
     const bench::Plan plan = bench::check_plan(options);
-    auto connections = bench::connect_clients(runtime, plan.clients);
+    auto connections = bench::connect_clients(runtime, plan.clients, /*send_asap=*/true);
     bench::check_size(*plan.size, connections.front());
     std::deque<nats::JetStream> js;
     for (auto& connection : connections) {
@@ -120,22 +123,30 @@ void run_bench_kv(const BenchOptions& options, Runtime& runtime) {
     const bool progress = bench::want_progress(io, options);
     report.phases.push_back({"put", std::vector<bench::ClientResult>(plan.clients), true});
     bench::run_clients(
-        io, plan.clients,
+        io,
+        plan.clients,
         [&](std::size_t i, bench::Control& control) {
             const auto limit = plan.msgs ? bench::share_of(*plan.msgs, plan.clients, i)
                                          : std::numeric_limits<std::uint64_t>::max();
             put_client(buckets[i], value, limit, control, i, report.phases[0].clients[i]);
         },
-        {"puts", plan.msgs, plan.duration, progress}, interrupt);
+        {"puts", plan.msgs, plan.duration, progress},
+        interrupt);
     if (!interrupt.requested()) {
         report.phases.push_back({"get", std::vector<bench::ClientResult>(plan.clients), true});
         bench::run_clients(
-            io, plan.clients,
+            io,
+            plan.clients,
             [&](std::size_t i, bench::Control& control) {
-                get_client(buckets[i], value.size(), report.phases[0].clients[i].msgs, control, i,
+                get_client(buckets[i],
+                           value.size(),
+                           report.phases[0].clients[i].msgs,
+                           control,
+                           i,
                            report.phases[1].clients[i]);
             },
-            {"gets", report.phases[0].msgs(), plan.duration, progress}, interrupt);
+            {"gets", report.phases[0].msgs(), plan.duration, progress},
+            interrupt);
     }
     bench::finish(io, report, options, interrupt);
 }

@@ -41,8 +41,8 @@ std::optional<std::uint64_t> share(const bench::Plan& plan, std::size_t client) 
     return bench::share_of(*plan.msgs, plan.clients, client);
 }
 
-bench::Report report_for(const std::string& benchmark, const std::string& subject,
-                         const bench::Plan& plan) {
+bench::Report
+report_for(const std::string& benchmark, const std::string& subject, const bench::Plan& plan) {
     bench::Report report;
     report.benchmark = benchmark;
     report.target_key = "subject";
@@ -118,10 +118,14 @@ void request_client(nats::Connection& connection,
         try {
             nats::request(connection, subject, data, timeout);
         } catch (const nats::NatsError& e) {
+            if (control.stopped() && e.timed_out()) {
+                break; // Ctrl-C while waiting: report what was measured, as the help says
+            }
             if (!e.no_responders()) {
                 throw;
             }
-            throw Error(ExitCode::not_found, "no responders on \"" + subject + "\"",
+            throw Error(ExitCode::not_found,
+                        "no responders on \"" + subject + "\"",
                         "start `natty bench reply " + subject + "` (or another service) first");
         }
         const auto end = Clock::now();
@@ -197,19 +201,27 @@ void run_bench_pub(const BenchOptions& options, Runtime& runtime) {
     report.phases.push_back({"pub", std::vector<bench::ClientResult>(plan.clients), false});
     auto& results = report.phases.back().clients;
     bench::run_clients(
-        io, plan.clients,
+        io,
+        plan.clients,
         [&](std::size_t i, bench::Control& control) {
-            publish_client(connections[i], options.subject, data, limit_of(share(plan, i)),
-                           control, i, results[i]);
+            publish_client(connections[i],
+                           options.subject,
+                           data,
+                           limit_of(share(plan, i)),
+                           control,
+                           i,
+                           results[i]);
         },
-        {"msgs", plan.msgs, plan.duration, bench::want_progress(io, options)}, interrupt);
+        {"msgs", plan.msgs, plan.duration, bench::want_progress(io, options)},
+        interrupt);
     bench::finish(io, report, options, interrupt);
 }
 
 void run_bench_sub(const BenchOptions& options, Runtime& runtime) {
     Io& io = runtime.io();
     require_subscribe_subject(options.subject, "subject");
-    const bench::Plan plan = bench::check_plan(options);
+    const bench::Plan plan =
+        bench::check_plan(options, /*size_defaults=*/true, /*per_client_msgs=*/true);
     auto connections = bench::connect_clients(runtime, plan.clients);
     InterruptGuard interrupt;
     auto subs = subscribe_all(connections, options.subject, "");
@@ -225,11 +237,13 @@ void run_bench_sub(const BenchOptions& options, Runtime& runtime) {
         total = *plan.msgs * plan.clients;
     }
     bench::run_clients(
-        io, plan.clients,
+        io,
+        plan.clients,
         [&](std::size_t i, bench::Control& control) {
             receive_client(connections[i], subs[i], limit_of(plan.msgs), control, i, results[i]);
         },
-        {"msgs", total, plan.duration, bench::want_progress(io, options)}, interrupt);
+        {"msgs", total, plan.duration, bench::want_progress(io, options)},
+        interrupt);
     bench::finish(io, report, options, interrupt);
 }
 
@@ -237,7 +251,7 @@ void run_bench_request(const BenchOptions& options, Runtime& runtime) {
     Io& io = runtime.io();
     require_publish_subject(options.subject, "subject");
     const bench::Plan plan = bench::check_plan(options);
-    auto connections = bench::connect_clients(runtime, plan.clients);
+    auto connections = bench::connect_clients(runtime, plan.clients, /*send_asap=*/true);
     bench::check_size(*plan.size, connections.front());
     InterruptGuard interrupt;
     const std::string data = bench::payload(*plan.size);
@@ -245,12 +259,19 @@ void run_bench_request(const BenchOptions& options, Runtime& runtime) {
     report.phases.push_back({"request", std::vector<bench::ClientResult>(plan.clients), true});
     auto& results = report.phases.back().clients;
     bench::run_clients(
-        io, plan.clients,
+        io,
+        plan.clients,
         [&](std::size_t i, bench::Control& control) {
-            request_client(connections[i], options.subject, data, limit_of(share(plan, i)),
-                           control, i, results[i]);
+            request_client(connections[i],
+                           options.subject,
+                           data,
+                           limit_of(share(plan, i)),
+                           control,
+                           i,
+                           results[i]);
         },
-        {"requests", plan.msgs, plan.duration, bench::want_progress(io, options)}, interrupt);
+        {"requests", plan.msgs, plan.duration, bench::want_progress(io, options)},
+        interrupt);
     bench::finish(io, report, options, interrupt);
 }
 
@@ -275,12 +296,14 @@ void run_bench_reply(const BenchOptions& options, Runtime& runtime) {
     auto& results = report.phases.back().clients;
     std::atomic<std::uint64_t> served{0};
     bench::run_clients(
-        io, plan.clients,
+        io,
+        plan.clients,
         [&](std::size_t i, bench::Control& control) {
-            reply_client(connections[i], subs[i], data, limit_of(plan.msgs), served, control, i,
-                         results[i]);
+            reply_client(
+                connections[i], subs[i], data, limit_of(plan.msgs), served, control, i, results[i]);
         },
-        {"requests", plan.msgs, plan.duration, bench::want_progress(io, options)}, interrupt);
+        {"requests", plan.msgs, plan.duration, bench::want_progress(io, options)},
+        interrupt);
     bench::finish(io, report, options, interrupt);
 }
 

@@ -2,6 +2,8 @@
 
 #include <natty/output/output.hpp>
 #include <natty/util/atomic_file.hpp>
+#include <natty/util/printable.hpp>
+#include <natty/util/utf8.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -23,8 +25,10 @@ struct Percentile {
     const char* label;
     const char* key;
 };
-constexpr Percentile k_percentiles[] = {
-    {50, "p50", "p50_ns"}, {90, "p90", "p90_ns"}, {99, "p99", "p99_ns"}, {99.9, "p99.9", "p99_9_ns"}};
+constexpr Percentile k_percentiles[] = {{50, "p50", "p50_ns"},
+                                        {90, "p90", "p90_ns"},
+                                        {99, "p99", "p99_ns"},
+                                        {99.9, "p99.9", "p99_9_ns"}};
 
 double rate(std::uint64_t n, double seconds) {
     return seconds > 0 ? static_cast<double>(n) / seconds : 0.0;
@@ -52,12 +56,18 @@ const char* unit_of(const Phase& phase) {
 }
 
 std::string title_of(const std::string& name) {
-    if (name == "pub") return "Pub";
-    if (name == "sub") return "Sub";
-    if (name == "request") return "Request";
-    if (name == "reply") return "Reply";
-    if (name == "put") return "KV put";
-    if (name == "get") return "KV get";
+    if (name == "pub")
+        return "Pub";
+    if (name == "sub")
+        return "Sub";
+    if (name == "request")
+        return "Request";
+    if (name == "reply")
+        return "Reply";
+    if (name == "put")
+        return "KV put";
+    if (name == "get")
+        return "KV get";
     return name;
 }
 
@@ -73,8 +83,8 @@ nlohmann::json latency_json(const Histogram& h) {
     return j;
 }
 
-nlohmann::json counts_json(std::uint64_t msgs, std::uint64_t bytes, std::uint64_t dropped,
-                           double seconds) {
+nlohmann::json
+counts_json(std::uint64_t msgs, std::uint64_t bytes, std::uint64_t dropped, double seconds) {
     return {{"msgs", msgs},
             {"bytes", bytes},
             {"dropped", dropped},
@@ -85,8 +95,10 @@ nlohmann::json counts_json(std::uint64_t msgs, std::uint64_t bytes, std::uint64_
 
 // `text` padded with spaces to `width` characters (not bytes: "µs" is three bytes, two characters).
 std::string padded(const std::string& text, std::size_t width, bool right_align) {
-    const auto chars = static_cast<std::size_t>(
-        std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < text.size(); ++chars) {
+        i += std::max<std::size_t>(1, utf8_sequence_length(std::string_view(text).substr(i)));
+    }
     const std::string fill(chars < width ? width - chars : 0, ' ');
     return right_align ? fill + text : text + fill;
 }
@@ -107,8 +119,10 @@ void write_latency(Io& io, const Histogram& h) {
     }
     for (const auto& row : rows) {
         const double share = static_cast<double>(row.count) / static_cast<double>(h.count());
-        const auto width = most == 0 ? 0 : static_cast<std::size_t>(std::llround(
-                               k_histogram_width * static_cast<double>(row.count) / static_cast<double>(most)));
+        const auto width = most == 0 ? 0
+                                     : static_cast<std::size_t>(std::llround(
+                                         k_histogram_width * static_cast<double>(row.count)
+                                         / static_cast<double>(most)));
         const std::string range = padded(format_latency(row.low), 9, true) + " - "
                                   + padded(format_latency(row.high), 9, false);
         std::string bar(width, '#');
@@ -148,8 +162,8 @@ void write_phase(Io& io, const Phase& phase) {
         const double n = static_cast<double>(per_client.size());
         const double mean = sum / n;
         io.out << "  min " << whole(*lo) << " | avg " << whole(mean) << " | max " << whole(*hi)
-               << " | stddev " << whole(std::sqrt(std::max(squares / n - mean * mean, 0.0)))
-               << " " << unit << "/s\n";
+               << " | stddev " << whole(std::sqrt(std::max(squares / n - mean * mean, 0.0))) << " "
+               << unit << "/s\n";
     }
     if (phase.timed && phase.msgs() > 0) {
         write_latency(io, phase.latency());
@@ -158,7 +172,7 @@ void write_phase(Io& io, const Phase& phase) {
 
 void write_text(Io& io, const Report& report) {
     io.out << "Benchmark " << report.benchmark << " on " << report.target_key << " \""
-           << report.target << "\": " << output::count_of(report.clients, "client");
+           << printable(report.target) << "\": " << output::count_of(report.clients, "client");
     if (report.size) {
         io.out << ", " << output::human_bytes(*report.size) << " per message";
     }
@@ -169,8 +183,8 @@ void write_text(Io& io, const Report& report) {
     if (report.phases.size() == 2 && report.benchmark == "kv") {
         const auto ops = report.phases[0].msgs() + report.phases[1].msgs();
         const double secs = report.phases[0].seconds() + report.phases[1].seconds();
-        io.out << "KV put+get: " << whole(rate(ops, secs)) << " ops/s ("
-               << output::with_commas(ops) << " ops)\n";
+        io.out << "KV put+get: " << whole(rate(ops, secs)) << " ops/s (" << output::with_commas(ops)
+               << " ops)\n";
     }
 }
 
@@ -225,14 +239,16 @@ Histogram Phase::latency() const {
 }
 
 nlohmann::json report_json(const Report& report) {
-    nlohmann::json doc = {{"benchmark", report.benchmark},
-                          {report.target_key, report.target},
-                          {"clients", report.clients},
-                          {"msg_size", report.size ? nlohmann::json(*report.size) : nlohmann::json()},
-                          {"interrupted", report.interrupted},
-                          {"phases", nlohmann::json::array()}};
+    nlohmann::json doc = {
+        {"benchmark", report.benchmark},
+        {report.target_key, report.target},
+        {"clients", report.clients},
+        {"msg_size", report.size ? nlohmann::json(*report.size) : nlohmann::json()},
+        {"interrupted", report.interrupted},
+        {"phases", nlohmann::json::array()}};
     for (const auto& phase : report.phases) {
-        nlohmann::json p = counts_json(phase.msgs(), phase.bytes(), phase.dropped(), phase.seconds());
+        nlohmann::json p =
+            counts_json(phase.msgs(), phase.bytes(), phase.dropped(), phase.seconds());
         p["name"] = phase.name;
         p["clients"] = nlohmann::json::array();
         for (std::size_t i = 0; i < phase.clients.size(); ++i) {
@@ -256,11 +272,16 @@ std::string report_csv(const Report& report) {
         csv += std::string(",") + p.key;
     }
     csv += "\n";
-    auto row = [&](const std::string& phase, const std::string& client, std::uint64_t msgs,
-                   std::uint64_t bytes, std::uint64_t dropped, double secs, const Histogram* h) {
+    auto row = [&](const std::string& phase,
+                   const std::string& client,
+                   std::uint64_t msgs,
+                   std::uint64_t bytes,
+                   std::uint64_t dropped,
+                   double secs,
+                   const Histogram* h) {
         csv += report.benchmark + "," + phase + "," + client + "," + std::to_string(msgs) + ","
-               + std::to_string(bytes) + "," + std::to_string(dropped) + "," + fixed(secs, 6)
-               + "," + fixed(rate(msgs, secs), 1) + "," + fixed(rate(bytes, secs), 1);
+               + std::to_string(bytes) + "," + std::to_string(dropped) + "," + fixed(secs, 6) + ","
+               + fixed(rate(msgs, secs), 1) + "," + fixed(rate(bytes, secs), 1);
         for (const auto& p : k_percentiles) {
             csv += ",";
             if (h != nullptr) {
@@ -272,11 +293,21 @@ std::string report_csv(const Report& report) {
     for (const auto& phase : report.phases) {
         for (std::size_t i = 0; i < phase.clients.size(); ++i) {
             const auto& c = phase.clients[i];
-            row(phase.name, std::to_string(i + 1), c.msgs, c.bytes, c.dropped, c.seconds(),
+            row(phase.name,
+                std::to_string(i + 1),
+                c.msgs,
+                c.bytes,
+                c.dropped,
+                c.seconds(),
                 phase.timed ? &c.latency : nullptr);
         }
         const Histogram all = phase.latency();
-        row(phase.name, "all", phase.msgs(), phase.bytes(), phase.dropped(), phase.seconds(),
+        row(phase.name,
+            "all",
+            phase.msgs(),
+            phase.bytes(),
+            phase.dropped(),
+            phase.seconds(),
             phase.timed ? &all : nullptr);
     }
     return csv;

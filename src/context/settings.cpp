@@ -35,7 +35,9 @@ void check_subject_settings(const Settings& settings) {
         const std::string origin = settings.origin(check.key);
         const std::string message = "invalid " + std::string(check.what) + " \"" + check.value
                                     + "\" (from " + origin + "): " + *why;
-        const std::string hint = "use dot-separated tokens without spaces or wildcards";
+        const std::string hint = check.key == "jetstream_domain"
+                                     ? "a domain is one word without spaces, '.' or wildcards"
+                                     : "use dot-separated tokens without spaces or wildcards";
         if (settings.context.name && origin.rfind("context", 0) == 0) {
             throw ConfigError(message, hint);
         }

@@ -1,6 +1,5 @@
-#include <natty/nats/jetstream_api.hpp>
-
 #include <natty/nats/jetstream.hpp>
+#include <natty/nats/jetstream_api.hpp>
 #include <natty/nats/request.hpp>
 #include <natty/util/subject.hpp>
 
@@ -32,18 +31,25 @@ std::string api_prefix(const ConnectSpec& spec) {
 
 ExitCode exit_code_for_api(int code) {
     switch (code) {
-    case 400: return ExitCode::usage;
-    case 403: return ExitCode::denied;
-    case 404: return ExitCode::not_found;
-    default: return ExitCode::failure;
+    case 400:
+        return ExitCode::usage;
+    case 403:
+        return ExitCode::denied;
+    case 404:
+        return ExitCode::not_found;
+    default:
+        return ExitCode::failure;
     }
 }
 
 natsStatus status_for_api(int code) {
     switch (code) {
-    case 403: return NATS_NOT_PERMITTED;
-    case 404: return NATS_NOT_FOUND;
-    default: return NATS_ERR;
+    case 403:
+        return NATS_NOT_PERMITTED;
+    case 404:
+        return NATS_NOT_FOUND;
+    default:
+        return NATS_ERR;
     }
 }
 
@@ -101,16 +107,16 @@ void throw_if_error(const nlohmann::json& reply, std::string_view what) {
 
 } // namespace
 
-JetStreamApiError::JetStreamApiError(int code, int err_code, const std::string& description,
+JetStreamApiError::JetStreamApiError(int code,
+                                     int err_code,
+                                     const std::string& description,
                                      std::string_view what)
     : NatsError(status_for_api(code),
                 exit_code_for_api(code),
                 std::string(what) + ": " + description
                     + (err_code != 0 ? " (JetStream error " + std::to_string(err_code) + ")"
                                      : std::string())),
-      m_code(code),
-      m_err_code(err_code),
-      m_description(description) {}
+      m_code(code), m_err_code(err_code), m_description(description) {}
 
 JetStreamApi::JetStreamApi(Connection& connection)
     : m_connection(&connection), m_prefix(api_prefix(connection.spec())) {}
@@ -119,7 +125,8 @@ std::string JetStreamApi::subject(std::string_view endpoint) const {
     return m_prefix + "." + std::string(endpoint);
 }
 
-nlohmann::json JetStreamApi::request_text(std::string_view endpoint, std::string_view body,
+nlohmann::json JetStreamApi::request_text(std::string_view endpoint,
+                                          std::string_view body,
                                           std::string_view what) {
     const std::string api_subject = subject(endpoint);
     if (const auto problem = publish_subject_problem(api_subject)) {
@@ -144,7 +151,8 @@ nlohmann::json JetStreamApi::request_text(std::string_view endpoint, std::string
     }
 }
 
-nlohmann::json JetStreamApi::request(std::string_view endpoint, const nlohmann::json& body,
+nlohmann::json JetStreamApi::request(std::string_view endpoint,
+                                     const nlohmann::json& body,
                                      std::string_view what) {
     const std::string text =
         body.is_null() ? std::string()

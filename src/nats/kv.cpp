@@ -1,5 +1,6 @@
 #include <natty/nats/kv.hpp>
 #include <natty/util/json_escape.hpp>
+#include <natty/util/kv_names.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -246,8 +247,13 @@ void KvBucket::purge_deletes(JetStream& js, Duration timeout) {
             break;
         }
         KvEntryHandle owned(entry);
-        if (kvEntry_Operation(owned.get()) != kvOp_Put) {
-            deleted.emplace_back(kvEntry_Key(owned.get()));
+        // Keys come from the server, and anyone who may publish to $KV.<bucket>.> can make one:
+        // nats.c pastes the purge subject into JSON unescaped ("x\",\"filter\":\"$KV.b.other"
+        // would purge another key), so only keys a KV client could have written are purged.
+        const char* key = kvEntry_Key(owned.get());
+        if (kvEntry_Operation(owned.get()) != kvOp_Put && key != nullptr
+            && kv_key_problem(key).empty()) {
+            deleted.emplace_back(key);
         }
     }
     const std::string stream = "KV_" + m_name;

@@ -11,12 +11,16 @@
 
 namespace natty::output {
 
+// Strings from servers and users may hold bytes that are not UTF-8: they become U+FFFD
+// instead of making dump() throw.
 void write_json(Io& io, const nlohmann::json& doc) {
-    io.out << doc.dump(2) << '\n';
+    io.out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     io.flush_out();
 }
 
-void write_json_line(Io& io, const nlohmann::json& doc) { io.out << doc.dump() << '\n'; }
+void write_json_line(Io& io, const nlohmann::json& doc) {
+    io.out << doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
 
 namespace {
 

@@ -19,7 +19,9 @@ constexpr std::size_t k_buckets = k_linear + k_groups * k_half;
 
 Histogram::Histogram() : m_buckets(k_buckets, 0) {}
 
-std::size_t Histogram::bucket_count() { return k_buckets; }
+std::size_t Histogram::bucket_count() {
+    return k_buckets;
+}
 
 std::size_t Histogram::bucket_of(std::uint64_t value) {
     value = std::min(value, k_max_value);
@@ -129,7 +131,8 @@ std::vector<Histogram::Row> Histogram::rows(std::size_t rows) const {
     const double first = static_cast<double>(std::max<std::uint64_t>(m_min, 1));
     const double ratio = static_cast<double>(m_max + 1) / first;
     for (std::size_t i = 1; i < rows; ++i) {
-        const double at = first * std::pow(ratio, static_cast<double>(i) / static_cast<double>(rows));
+        const double at =
+            first * std::pow(ratio, static_cast<double>(i) / static_cast<double>(rows));
         const auto bound = static_cast<std::uint64_t>(std::llround(at));
         if (bound > bounds.back() && bound <= m_max) {
             bounds.push_back(bound);

@@ -1,5 +1,6 @@
 #include <natty/util/redact.hpp>
-#include <natty/util/url.hpp>
+
+#include <vector>
 
 namespace natty {
 namespace {
@@ -17,9 +18,47 @@ std::string redact_one(std::string_view url) {
     const auto colon = userinfo.find(':');
     std::string result(url.substr(0, authority_start));
     result += colon == std::string_view::npos ? std::string("***")
-                                               : std::string(userinfo.substr(0, colon)) + ":***";
+                                              : std::string(userinfo.substr(0, colon)) + ":***";
     result += url.substr(at);
     return result;
+}
+
+// The list split on commas, except that an item without '@' is joined with the items after it
+// up to the next one that has an '@' and no scheme of its own, so a password holding commas
+// ("nats://bob:se,cr,et@h") is masked whole. That can hide a schemeless host written before a
+// URL with credentials ("a:1,u:p@b" shows as "a:***@b"): too much hidden, never too little.
+std::vector<std::string_view> redaction_items(std::string_view urls) {
+    std::vector<std::string_view> parts;
+    for (std::size_t start = 0;;) {
+        const auto comma = urls.find(',', start);
+        parts.push_back(urls.substr(
+            start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        start = comma + 1;
+    }
+    const auto has = [](std::string_view part, std::string_view what) {
+        return part.find(what) != std::string_view::npos;
+    };
+    std::vector<std::string_view> items;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        std::size_t last = i;
+        if (!has(parts[i], "@")) {
+            for (std::size_t k = i + 1; k < parts.size() && !has(parts[k], "://"); ++k) {
+                if (has(parts[k], "@")) {
+                    last = k;
+                    break;
+                }
+            }
+        }
+        const auto begin = static_cast<std::size_t>(parts[i].data() - urls.data());
+        const auto end =
+            static_cast<std::size_t>(parts[last].data() - urls.data()) + parts[last].size();
+        items.push_back(urls.substr(begin, end - begin));
+        i = last;
+    }
+    return items;
 }
 
 } // namespace
@@ -29,7 +68,7 @@ std::string mask_secret(std::string_view secret) {
 }
 
 std::string redact_url(std::string_view urls) {
-    const auto items = split_server_list(urls);
+    const auto items = redaction_items(urls);
     std::string result;
     for (std::size_t i = 0; i < items.size(); ++i) {
         result += (i > 0 ? "," : "") + redact_one(items[i]);

@@ -127,8 +127,8 @@ std::optional<std::string> subscribe_subject_problem(std::string_view subject) {
 }
 
 std::optional<std::string> subject_prefix_problem(std::string_view prefix) {
-    while (!prefix.empty() && prefix.back() == '.') {
-        prefix.remove_suffix(1);
+    if (!prefix.empty() && prefix.back() == '.') {
+        prefix.remove_suffix(1); // one trailing dot; "a.." would make an empty token
     }
     return publish_subject_problem(prefix);
 }

@@ -20,9 +20,13 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-[[noreturn]] void bad_url(std::string_view url, const std::string& why) {
-    throw UsageError("invalid server URL \"" + redact_url(url) + "\": " + why,
-                     "use nats://host:port or tls://host:port, comma-separated for several");
+// Why one URL of a list is invalid; parse_server_list names the list.
+struct BadUrl {
+    std::string why;
+};
+
+[[noreturn]] void bad_url(std::string_view /*url*/, const std::string& why) {
+    throw BadUrl{why};
 }
 
 // The host and optional port after scheme and userinfo: "host", "host:port", "[v6]:port".
@@ -92,6 +96,14 @@ ServerUrl parse_one(std::string_view raw) {
     if (url.scheme != "nats" && url.scheme != "tls") {
         bad_url(raw, "unsupported scheme \"" + url.scheme + "\" (use nats:// or tls://)");
     }
+    // As Go's url.Parse: the authority ends at the first '/', '?' or '#', and userinfo at the
+    // last '@' before it ("nats://h:1/x@y" is a path, not a user "h" on host "y").
+    if (const auto end = rest.find_first_of("/?#"); end != std::string_view::npos) {
+        if (trim(rest.substr(end)) != "/") {
+            bad_url(raw, "a server URL has no path, query or fragment");
+        }
+        rest = rest.substr(0, end);
+    }
     if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
         url.has_userinfo = true;
         std::string_view userinfo = rest.substr(0, at);
@@ -102,12 +114,6 @@ ServerUrl parse_one(std::string_view raw) {
         } else {
             url.password = std::string(userinfo);
         }
-    }
-    if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
-        if (trim(rest.substr(slash)) != "/") {
-            bad_url(raw, "a server URL has no path");
-        }
-        rest = rest.substr(0, slash);
     }
     parse_host_and_port(raw, rest, url);
     return url;
@@ -140,58 +146,29 @@ bool ServerUrl::host_is_ip() const {
            ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
-namespace {
-
-// Whether a list item can be a whole URL without credentials: its authority ends in a host or
-// in ":<digits>" (a port), not in ":<letters>" (the start of user:password cut at a comma).
-bool ends_in_port_or_host(std::string_view item) {
-    const auto scheme_end = item.find("://");
-    const std::string_view authority =
-        scheme_end == std::string_view::npos ? item : item.substr(scheme_end + 3);
-    const auto colon = authority.rfind(':');
-    if (colon == std::string_view::npos || authority.find(']', colon) != std::string_view::npos) {
-        return true;
-    }
-    const std::string_view port = trim(authority.substr(colon + 1));
-    return std::all_of(port.begin(), port.end(),
-                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
-}
-
-} // namespace
-
-std::vector<std::string_view> split_server_list(std::string_view urls) {
-    std::vector<std::string_view> items;
-    std::size_t start = 0;
-    std::size_t item_start = 0;
-    while (true) {
-        const auto comma = urls.find(',', start);
-        const auto end = comma == std::string_view::npos ? urls.size() : comma;
-        const std::string_view item = urls.substr(item_start, end - item_start);
-        const std::string_view next =
-            comma == std::string_view::npos ? std::string_view() : urls.substr(comma + 1);
-        const std::string_view next_item = next.substr(0, next.find(','));
-        const bool joins_next = comma != std::string_view::npos
-                                && item.find('@') == std::string_view::npos
-                                && !ends_in_port_or_host(item)
-                                && next_item.find('@') != std::string_view::npos
-                                && next_item.find("://") == std::string_view::npos;
-        if (!joins_next) {
-            items.push_back(item);
-            if (comma == std::string_view::npos) {
-                return items;
-            }
-            item_start = comma + 1;
-        }
-        start = comma + 1;
-    }
-}
-
 std::vector<ServerUrl> parse_server_list(std::string_view list) {
     std::vector<ServerUrl> urls;
-    for (const auto raw : split_server_list(list)) {
-        if (const std::string_view item = trim(raw); !item.empty()) {
-            urls.push_back(parse_one(item));
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        const auto comma = list.find(',', start);
+        const std::string_view item = trim(list.substr(
+            start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+        try {
+            if (!item.empty()) {
+                urls.push_back(parse_one(item));
+            }
+        } catch (const BadUrl& e) {
+            // The whole list, redacted as a list: a password holding a comma (which no URL
+            // list can carry) must not show its first part as a URL of its own.
+            throw UsageError("invalid server URL in \"" + redact_url(list) + "\": " + e.why,
+                             "use nats://host:port or tls://host:port, comma-separated for "
+                             "several; give a password holding ',', '/', '?' or '#' with "
+                             "--password");
         }
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        start = comma + 1;
     }
     if (urls.empty()) {
         throw UsageError("no server URL given", "use -s nats://host:port");

@@ -20,7 +20,7 @@ std::size_t utf8_sequence_length(std::string_view text) {
         length = 2;
     } else if (lead >= 0xE0 && lead <= 0xEF) {
         length = 3;
-        low = lead == 0xE0 ? 0xA0 : 0x80; // no overlong forms
+        low = lead == 0xE0 ? 0xA0 : 0x80;  // no overlong forms
         high = lead == 0xED ? 0x9F : 0xBF; // no surrogates
     } else if (lead >= 0xF0 && lead <= 0xF4) {
         length = 4;
@@ -69,7 +69,8 @@ bool is_displayable_text(std::string_view text) {
         }
         const std::size_t length = utf8_sequence_length(text.substr(offset));
         if (length == 0
-            || (length == 2 && lead == 0xC2 && static_cast<std::uint8_t>(text[offset + 1]) < 0xA0)) {
+            || (length == 2 && lead == 0xC2
+                && static_cast<std::uint8_t>(text[offset + 1]) < 0xA0)) {
             return false; // invalid, or a C1 control (U+0080-U+009F)
         }
         offset += length;

@@ -357,7 +357,7 @@ TEST_CASE("pub --send-on newline sends one message per stdin line", "[messaging]
     auto sub = start_sub(sandbox, *server, {"lines", "--raw", "--count", "3"});
     RunOptions opts;
     // CRLF line ends lose their CR too, as with the Go CLI.
-    opts.stdin_data = "alpha\r\nbeta {{Count}}\ngamma\n";
+    opts.stdin_data = "alpha\r\nbeta {{Count}}\ngamma\r";
     auto pub = sandbox.natty(with_server(*server, {"pub", "lines", "--send-on", "newline"}), opts);
     REQUIRE(pub.exit_code == 0);
     auto result = sub->wait(10s);

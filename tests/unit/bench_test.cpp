@@ -80,6 +80,10 @@ TEST_CASE("bench flags are range-checked and misuse exits 2 before connecting", 
          "natty: error: --storage: disk not in {file,memory}"},
         {{"sub", "x", "--size", "1"},
          "natty: error: The following arguments were not expected: 1 --size"},
+        {{"pub", "x", "--msgs", "3", "--clients", "5"},
+         "natty: error: --clients 5 is more than --msgs 3, which the clients share"},
+        {{"kv", "--msgs", "1", "--clients", "2"},
+         "natty: error: --clients 2 is more than --msgs 1, which the clients share"},
     };
     for (const auto& [args, first_line] : cases) {
         const auto result = offline(natty, args);

@@ -179,7 +179,8 @@ TEST_CASE("inbox and JetStream prefixes that would break a protocol line are ref
     const std::string injection = "d 0\r\n\r\nPUB inj 9\r\nfromfile!\r\nPUB z";
     const std::vector<std::vector<std::string>> flags = {
         {"--js-domain", injection}, {"--js-domain", "hub.eu"}, {"--js-api-prefix", "a b"},
-        {"--js-api-prefix", "x.>"}, {"--inbox-prefix", "_IN.*"}, {"--inbox-prefix", "_IN."}};
+        {"--js-api-prefix", "x.>"}, {"--inbox-prefix", "_IN.*"}, {"--inbox-prefix", "_IN."},
+        {"--js-api-prefix", "a.."}};
     for (const auto& flag : flags) {
         INFO(flag[0] << " " << flag[1]);
         auto args = flag;

@@ -37,7 +37,7 @@ struct ConnectSpec {
     bool trace = false;
     // Every publish goes out at once instead of being batched by nats.c's flusher thread, which
     // waits about a millisecond for more: for commands that make or answer requests one at a
-    // time (request, reply, kv, bench request/reply/kv), not for publishing in bulk.
+    // time (request, reply, kv, bench request, reply and kv), not for publishing in bulk.
     bool send_asap = false;
 };
 

@@ -16,7 +16,9 @@ namespace natty::nats {
 // (2), anything else 1.
 class JetStreamApiError : public NatsError {
 public:
-    JetStreamApiError(int code, int err_code, const std::string& description,
+    JetStreamApiError(int code,
+                      int err_code,
+                      const std::string& description,
                       std::string_view what);
 
     int api_code() const { return m_code; }
@@ -48,11 +50,11 @@ public:
     // JetStream is not enabled ..." when nobody answers, a timeout or connection error as
     // NatsError; JetStreamApiError when the reply carries "error"; NatsError when the reply is
     // not a JSON object (or nests deeper than 64 levels).
-    nlohmann::json request(std::string_view endpoint, const nlohmann::json& body,
-                           std::string_view what);
+    nlohmann::json
+    request(std::string_view endpoint, const nlohmann::json& body, std::string_view what);
     // The same with the body as JSON text, sent as given (e.g. a --config file).
-    nlohmann::json request_text(std::string_view endpoint, std::string_view body,
-                                std::string_view what);
+    nlohmann::json
+    request_text(std::string_view endpoint, std::string_view body, std::string_view what);
 
 private:
     Connection* m_connection;

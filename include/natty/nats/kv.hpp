@@ -65,7 +65,8 @@ public:
     update(const std::string& key, const std::string& value, std::uint64_t last);
     void del(const std::string& key);
     void purge(const std::string& key);
-    // Removes every delete/purge marker and the history of deleted keys, whatever their age.
+    // Removes every delete/purge marker and the history of deleted keys, whatever their age;
+    // a marker whose key is not a valid KV key (only a raw publisher can make one) stays.
     void purge_deletes(JetStream& js, Duration timeout);
     // All revisions still kept for key, oldest first; empty when the key never existed.
     std::vector<KvRecord> history(const std::string& key, Duration timeout);

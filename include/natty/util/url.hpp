@@ -22,13 +22,9 @@ struct ServerUrl {
     bool host_is_ip() const;
 };
 
-// Splits a server list on commas, except that a comma inside a password stays in its item: an
-// item that ends in "user:pass" rather than a host or port joins the next one when that has an
-// '@' but no scheme ("nats://bob:se,cret@h" is one URL, "a:1,u:p@b" two). A token holding a
-// comma cannot be told from a host: give it with --token instead.
-std::vector<std::string_view> split_server_list(std::string_view list);
-
-// Parses "a,b:4223,tls://c" into URLs. Throws UsageError naming the bad entry.
+// Parses "a,b:4223,tls://c" into URLs, split on commas and each read as Go's url.Parse reads
+// it: userinfo ends at the last '@' of the authority, which ends at the first '/', '?' or '#'
+// (so a password holding ',', '/', '?' or '#' is given with --password, not in the URL). Throws UsageError naming the bad entry.
 std::vector<ServerUrl> parse_server_list(std::string_view list);
 
 } // namespace natty
