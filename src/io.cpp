@@ -150,9 +150,10 @@ bool Io::read_line(std::string& line, std::size_t limit, const InterruptGuard* i
     std::size_t searched = m_input_pos;
     for (;;) {
         const std::size_t newline = m_input.find('\n', searched);
-        if (newline != std::string::npos
-            && newline - m_input_pos - (newline > m_input_pos && m_input[newline - 1] == '\r')
-                   <= limit) {
+        // The line's length without its LF, nor the CR before it.
+        const bool crlf = newline != std::string::npos && newline > m_input_pos
+                          && m_input[newline - 1] == '\r';
+        if (newline != std::string::npos && newline - m_input_pos - (crlf ? 1 : 0) <= limit) {
             line.assign(m_input, m_input_pos, newline - m_input_pos);
             drop_carriage_return(line);
             m_input_pos = newline + 1;

@@ -189,32 +189,56 @@ std::vector<nats::Subscription> subscribe_all(std::deque<nats::Connection>& conn
 
 } // namespace
 
-void run_bench_pub(const BenchOptions& options, Runtime& runtime) {
+namespace {
+
+// What tells bench pub and bench request apart: each client sends its share of --msgs payloads
+// of --size bytes with `send`; requests are round trips, timed and sent at once.
+struct Sender {
+    const char* name; // the benchmark and its phase
+    const char* unit; // what the progress bar counts
+    bool round_trips; // latency recorded, publishes not batched by nats.c's flusher
+    void (*send)(nats::Connection&,
+                 const std::string&,
+                 const std::string&,
+                 std::uint64_t,
+                 bench::Control&,
+                 std::size_t,
+                 bench::ClientResult&);
+};
+
+void run_senders(const BenchOptions& options, Runtime& runtime, const Sender& sender) {
     Io& io = runtime.io();
     require_publish_subject(options.subject, "subject");
     const bench::Plan plan = bench::check_plan(options);
-    auto connections = bench::connect_clients(runtime, plan.clients);
+    auto connections = bench::connect_clients(runtime, plan.clients, sender.round_trips);
     bench::check_size(*plan.size, connections.front());
     InterruptGuard interrupt;
     const std::string data = bench::payload(*plan.size);
-    auto report = report_for("pub", options.subject, plan);
-    report.phases.push_back({"pub", std::vector<bench::ClientResult>(plan.clients), false});
+    auto report = report_for(sender.name, options.subject, plan);
+    report.phases.push_back(
+        {sender.name, std::vector<bench::ClientResult>(plan.clients), sender.round_trips});
     auto& results = report.phases.back().clients;
     bench::run_clients(
         io,
         plan.clients,
         [&](std::size_t i, bench::Control& control) {
-            publish_client(connections[i],
-                           options.subject,
-                           data,
-                           limit_of(share(plan, i)),
-                           control,
-                           i,
-                           results[i]);
+            sender.send(connections[i],
+                        options.subject,
+                        data,
+                        limit_of(share(plan, i)),
+                        control,
+                        i,
+                        results[i]);
         },
-        {"msgs", plan.msgs, plan.duration, bench::want_progress(io, options)},
+        {sender.unit, plan.msgs, plan.duration, bench::want_progress(io, options)},
         interrupt);
     bench::finish(io, report, options, interrupt);
+}
+
+} // namespace
+
+void run_bench_pub(const BenchOptions& options, Runtime& runtime) {
+    run_senders(options, runtime, {"pub", "msgs", false, publish_client});
 }
 
 void run_bench_sub(const BenchOptions& options, Runtime& runtime) {
@@ -248,31 +272,7 @@ void run_bench_sub(const BenchOptions& options, Runtime& runtime) {
 }
 
 void run_bench_request(const BenchOptions& options, Runtime& runtime) {
-    Io& io = runtime.io();
-    require_publish_subject(options.subject, "subject");
-    const bench::Plan plan = bench::check_plan(options);
-    auto connections = bench::connect_clients(runtime, plan.clients, /*send_asap=*/true);
-    bench::check_size(*plan.size, connections.front());
-    InterruptGuard interrupt;
-    const std::string data = bench::payload(*plan.size);
-    auto report = report_for("request", options.subject, plan);
-    report.phases.push_back({"request", std::vector<bench::ClientResult>(plan.clients), true});
-    auto& results = report.phases.back().clients;
-    bench::run_clients(
-        io,
-        plan.clients,
-        [&](std::size_t i, bench::Control& control) {
-            request_client(connections[i],
-                           options.subject,
-                           data,
-                           limit_of(share(plan, i)),
-                           control,
-                           i,
-                           results[i]);
-        },
-        {"requests", plan.msgs, plan.duration, bench::want_progress(io, options)},
-        interrupt);
-    bench::finish(io, report, options, interrupt);
+    run_senders(options, runtime, {"request", "requests", true, request_client});
 }
 
 void run_bench_reply(const BenchOptions& options, Runtime& runtime) {

@@ -56,18 +56,18 @@ const char* unit_of(const Phase& phase) {
 }
 
 std::string title_of(const std::string& name) {
-    if (name == "pub")
-        return "Pub";
-    if (name == "sub")
-        return "Sub";
-    if (name == "request")
-        return "Request";
-    if (name == "reply")
-        return "Reply";
-    if (name == "put")
-        return "KV put";
-    if (name == "get")
-        return "KV get";
+    static constexpr std::pair<std::string_view, std::string_view> k_titles[] = {
+        {"pub", "Pub"},
+        {"sub", "Sub"},
+        {"request", "Request"},
+        {"reply", "Reply"},
+        {"put", "KV put"},
+        {"get", "KV get"}};
+    for (const auto& [phase, title] : k_titles) {
+        if (name == phase) {
+            return std::string(title);
+        }
+    }
     return name;
 }
 

@@ -62,7 +62,7 @@ int integer_field(const nlohmann::json& object, const char* key) {
     return value >= 0 && value <= 1'000'000 ? static_cast<int>(value) : 0;
 }
 
-nlohmann::json parse_reply(std::string_view text, std::string_view what) {
+nlohmann::json parse_reply(std::string_view text, std::string_view subject, std::string_view what) {
     bool too_deep = false;
     auto reply = nlohmann::json::parse(
         text,
@@ -77,7 +77,9 @@ nlohmann::json parse_reply(std::string_view text, std::string_view what) {
     if (too_deep || !reply.is_object()) {
         throw NatsError(NATS_ERR,
                         std::string(what) + ": the reply is not a JetStream API response ("
-                            + (too_deep ? "nested too deep" : "not a JSON object") + ")");
+                            + (too_deep ? "nested too deep" : "not a JSON object") + ")",
+                        "something other than JetStream answers on " + std::string(subject)
+                            + ": check --js-domain and --js-api-prefix");
     }
     return reply;
 }
@@ -134,21 +136,20 @@ nlohmann::json JetStreamApi::request_text(std::string_view endpoint,
                              + "\": " + *problem,
                          "names in JetStream API subjects cannot contain spaces, '.', '*' or '>'");
     }
-    try {
-        const Message reply =
-            nats::request(*m_connection, api_subject, body, m_connection->spec().timeout);
-        auto document = parse_reply(reply.data(), what);
-        throw_if_error(document, what);
-        return document;
-    } catch (const JetStreamApiError&) {
-        throw;
-    } catch (const NatsError& e) {
-        if (e.no_responders()) {
-            clear_last_error();
-            throw_jetstream_error(NATS_NO_RESPONDERS, static_cast<jsErrCode>(0), what);
+    const Message reply = [&] {
+        try {
+            return nats::request(*m_connection, api_subject, body, m_connection->spec().timeout);
+        } catch (const NatsError& e) {
+            if (e.no_responders()) {
+                clear_last_error();
+                throw_jetstream_error(NATS_NO_RESPONDERS, static_cast<jsErrCode>(0), what);
+            }
+            throw;
         }
-        throw;
-    }
+    }();
+    auto document = parse_reply(reply.data(), api_subject, what);
+    throw_if_error(document, what);
+    return document;
 }
 
 nlohmann::json JetStreamApi::request(std::string_view endpoint,
